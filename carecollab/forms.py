@@ -1,0 +1,18 @@
+"""Helpers shared by the apps' forms."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has
+    that field, otherwise at the top, so no message is ever lost."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in errors:
+                form.add_error(target, item.messages if target is None else item)
+        return
+    form.add_error(None, error.messages)
+
+

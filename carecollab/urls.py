@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cases import views as case_views
+
+urlpatterns = [
+    path("", case_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("cases/", include("cases.urls")),
+    path("releases/", include("releases.urls")),
+    path("medications/", include("medications.urls")),
+    path("messaging/", include("messaging.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "carecollab.views.forbidden"
+handler404 = "carecollab.views.not_found"

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Patients and cases"
+
+    def ready(self) -> None:
+        from releases import gate
+
+        from .models import ProgressNote, ProgressNoteUserObjectPermission
+
+        gate.register(
+            ProgressNote,
+            category_field="category",
+            patient_path="case__patient",
+            author_field="author",
+            shared_field="shared",
+            permission_model=ProgressNoteUserObjectPermission,
+            label="observation",
+            date_field="observed_on",
+        )

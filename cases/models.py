@@ -1,0 +1,292 @@
+"""Clinics, clinicians, patients, cases and the observations clinicians write."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
+
+from auditlog.registry import auditlog
+
+from .categories import Category
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    # Reminder settings (per clinic, with the defaults clinics asked for).
+    refill_lead_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Remind this many days before a medication's supply runs out."
+    )
+    controlled_refill_lead_days = models.PositiveSmallIntegerField(
+        default=10, help_text="The same, for controlled substances (schedule II-V)."
+    )
+    checkin_days = models.CharField(
+        max_length=50,
+        default="7,28",
+        help_text="Days after a medication start or change to ask the therapist for a check-in.",
+    )
+    quiet_case_days = models.PositiveSmallIntegerField(
+        default=21, help_text="Ask for a check-in when a case has no shared observation for this long."
+    )
+    release_notice_days = models.CharField(
+        max_length=50, default="30,7", help_text="Days before a release expires to remind."
+    )
+    consult_wait_working_days = models.PositiveSmallIntegerField(
+        default=2, help_text="Working days an open consult question may wait."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def parse_days(value: str) -> list[int]:
+        """'7,28' -> [7, 28]; ignores blanks."""
+        return sorted({int(part) for part in value.split(",") if part.strip()})
+
+    def clean(self) -> None:
+        for field in ("checkin_days", "release_notice_days"):
+            try:
+                days = self.parse_days(getattr(self, field))
+            except ValueError:
+                raise ValidationError({field: "Enter whole numbers of days separated by commas."})
+            if any(day <= 0 or day > 365 for day in days):
+                raise ValidationError({field: "Each number of days must be between 1 and 365."})
+
+
+class Clinician(models.Model):
+    """The clinical profile of a user: their role, credential and clinic."""
+
+    class Role(models.TextChoices):
+        PRESCRIBER = "prescriber", "Prescriber"
+        THERAPIST = "therapist", "Therapist"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clinician"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clinicians")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    credential = models.CharField(
+        max_length=30, blank=True, help_text="For example MD, DO, PMHNP, NP, PhD, PsyD, LCSW, LPC."
+    )
+    email_reminders = models.BooleanField(
+        default=True, help_text="Also send reminders by e-mail (they never contain PHI)."
+    )
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        indexes = [models.Index(fields=["clinic", "role"])]
+
+    def __str__(self) -> str:
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{name}, {self.credential}" if self.credential else name
+
+    @property
+    def is_prescriber(self) -> bool:
+        return self.role == self.Role.PRESCRIBER
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == self.Role.THERAPIST
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    mrn = models.CharField("MRN", max_length=40, help_text="Medical record number, unique in the clinic.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+
+
+class Case(models.Model):
+    """One collaborative episode of care for a patient."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    opened_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"Case #{self.pk} opened {self.opened_on:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": "A case cannot close before it opened."})
+        if self.status == self.Status.CLOSED and not self.closed_on:
+            raise ValidationError({"closed_on": "Give the date the case closed."})
+
+
+class CareTeamMember(models.Model):
+    class RoleOnCase(models.TextChoices):
+        PRESCRIBER = "prescriber", "Prescriber"
+        THERAPIST = "therapist", "Therapist"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="care_team")
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="memberships")
+    role_on_case = models.CharField(max_length=20, choices=RoleOnCase.choices)
+    joined_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["role_on_case"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "clinician"], name="care_team_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} ({self.get_role_on_case_display()})"
+
+    def clean(self) -> None:
+        if self.clinician_id and self.case_id:
+            if self.clinician.clinic_id != self.case.patient.clinic_id:
+                raise ValidationError("A care team member must belong to the patient's clinic.")
+            if self.clinician.role == Clinician.Role.CLINIC_ADMIN:
+                raise ValidationError("A clinic admin cannot be on a care team.")
+
+
+class ProgressNote(models.Model):
+    """An observation about a patient, written by a therapist or a prescriber.
+
+    A shared note may cross to the other clinician under an active release; a private
+    note (``shared=False``) is psychotherapy material and is only ever seen by its author.
+    """
+
+    class Adherence(models.TextChoices):
+        AS_PRESCRIBED = "as_prescribed", "Takes it as prescribed"
+        MISSED_DOSES = "missed_doses", "Missed doses"
+        STOPPED = "stopped", "Stopped taking it"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Response(models.TextChoices):
+        MUCH_BETTER = "much_better", "Much better"
+        BETTER = "better", "Better"
+        SAME = "same", "About the same"
+        WORSE = "worse", "Worse"
+        MUCH_WORSE = "much_worse", "Much worse"
+
+    class Attitude(models.TextChoices):
+        FEAR_OF_DEPENDENCY = "fear_of_dependency", "Fear of dependency"
+        SIDE_EFFECT_WORRIES = "side_effect_worries", "Worries about side effects"
+        FEELING_CONTROLLED = "feeling_controlled", "Feels controlled by the medication"
+        OVER_RELIANCE = "over_reliance", "Relies on medication instead of therapy work"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_notes"
+    )
+    category = models.CharField(
+        max_length=20, choices=Category.choices, default=Category.OBSERVATIONS
+    )
+    shared = models.BooleanField(
+        default=True,
+        help_text="Shared notes can reach the other clinician under an active release. "
+        "Private notes are psychotherapy material and never leave you.",
+    )
+    observed_on = models.DateField(default=timezone.localdate)
+    adherence = models.CharField(max_length=20, choices=Adherence.choices, blank=True)
+    response = models.CharField(
+        "response since the last change", max_length=20, choices=Response.choices, blank=True
+    )
+    side_effects = models.TextField(blank=True)
+    attitudes = models.JSONField(default=list, blank=True)
+    attitude_notes = models.TextField("about the patient's attitude", blank=True)
+    question = models.TextField("question for the prescriber", blank=True)
+    evaluation_suggestion = models.TextField(
+        "suggest a medical evaluation in another specialty", blank=True
+    )
+    body = models.TextField("note", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-observed_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["case", "-observed_on"]),
+            models.Index(fields=["author", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        # No clinical text: this string shows in logs and the audit trail.
+        return f"Observation #{self.pk} of {self.observed_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:note_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.category not in Category.values:
+            raise ValidationError({"category": "Choose a category a release can cover."})
+        unknown = set(self.attitudes or []) - set(self.Attitude.values)
+        if unknown:
+            raise ValidationError({"attitudes": "Choose attitudes from the list."})
+        if self.observed_on and self.observed_on > timezone.localdate():
+            raise ValidationError({"observed_on": "An observation cannot be dated in the future."})
+
+    def attitude_labels(self) -> list[str]:
+        return [self.Attitude(value).label for value in self.attitudes or []]
+
+    @property
+    def is_flagged(self) -> bool:
+        """Something the prescriber should see first."""
+        return bool(
+            self.adherence in (self.Adherence.MISSED_DOSES, self.Adherence.STOPPED)
+            or self.side_effects.strip()
+            or self.response in (self.Response.WORSE, self.Response.MUCH_WORSE)
+            or self.question.strip()
+        )
+
+
+class ProgressNoteUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants: who may read which note (kept by releases.gate)."""
+
+    content_object = models.ForeignKey(ProgressNote, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+NOTE_TEXT_FIELDS = ["body", "side_effects", "attitude_notes", "question", "evaluation_suggestion"]
+
+auditlog.register(Clinic)
+auditlog.register(Clinician)
+auditlog.register(Patient)
+auditlog.register(Case)
+auditlog.register(CareTeamMember)
+# Clinical text is masked in the change log: the audit trail records that a field
+# changed, by whom and when, without becoming a second copy of the note.
+auditlog.register(
+    ProgressNote, mask_fields=NOTE_TEXT_FIELDS, mask_callable="releases.audit.redact"
+)

@@ -1,0 +1,396 @@
+"""The access gate: the one module that decides who may read which shared record.
+
+Rule (DESIGN.md). Clinician U may read shared object O about patient P at time t iff
+U wrote O, or O is shared, U is on P's care team, and a release for P is active at t
+whose recipient is U, whose discloser is O's author (or that author's clinic), and
+whose scope holds O's category. A mutual release also lets the disclosing clinician
+read what the recipient writes.
+
+Mechanism. django-guardian object permissions on direct foreign-key tables are the
+fast index: they are granted when a shared object is written under an active release
+and in bulk when a release activates, and removed when it is revoked or expires. The
+read-time check below is the authority: every read also asks that a covering release
+be active *now*, so an expired release blocks reads at its expiry instant, before any
+sweep has run. Superusers and staff get nothing here: the gate never asks
+``has_perm`` (which lets superusers through), it reads the grant rows itself.
+
+Apps declare their shared kinds with :func:`register` (in ``AppConfig.ready``); the
+gate imports no app but ``cases``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models, transaction
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from auditlog.models import LogEntry
+from cases.categories import Category
+from cases.models import CareTeamMember, Clinician
+
+from .models import Disclosure, InformationRelease
+
+logger = logging.getLogger("carecollab.gate")
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class SharedKind:
+    """How the gate reaches the patient, the author and the category of one model."""
+
+    model: type[models.Model]
+    patient_path: str
+    author_field: str
+    permission_model: type[models.Model]
+    label: str
+    category: str | None = None
+    category_field: str | None = None
+    shared_field: str | None = None
+    date_field: str = "created_at"
+
+    @property
+    def perm(self) -> str:
+        return f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"
+
+    @property
+    def categories(self) -> list[str]:
+        return [self.category] if self.category else list(Category.values)
+
+    def category_of(self, obj: models.Model) -> str:
+        return self.category or getattr(obj, self.category_field)
+
+    def patient_id_of(self, obj: models.Model) -> int:
+        value = obj
+        for part in self.patient_path.split("__"):
+            value = getattr(value, part)
+        return value.pk
+
+    def is_shared(self, obj: models.Model) -> bool:
+        return True if self.shared_field is None else bool(getattr(obj, self.shared_field))
+
+    def shared_q(self, prefix: str = "") -> Q:
+        if self.shared_field is None:
+            return Q()
+        return Q(**{f"{prefix}{self.shared_field}": True})
+
+
+_registry: dict[type[models.Model], SharedKind] = {}
+
+
+def register(
+    model: type[models.Model],
+    *,
+    patient_path: str,
+    author_field: str,
+    permission_model: type[models.Model],
+    label: str,
+    category: str | None = None,
+    category_field: str | None = None,
+    shared_field: str | None = None,
+    date_field: str = "created_at",
+) -> None:
+    """Declare ``model`` as shared PHI: how to reach its patient, author and category."""
+    if (category is None) == (category_field is None):
+        raise ValueError("Give either a fixed category or a category_field.")
+    if category is not None and category not in Category.values:
+        raise ValueError(f"Unknown category {category!r}.")
+    _registry[model] = SharedKind(
+        model=model,
+        patient_path=patient_path,
+        author_field=author_field,
+        permission_model=permission_model,
+        label=label,
+        category=category,
+        category_field=category_field,
+        shared_field=shared_field,
+        date_field=date_field,
+    )
+
+
+def kinds() -> list[SharedKind]:
+    """Every registered shared kind."""
+    return list(_registry.values())
+
+
+def kind_of(model: type[models.Model]) -> SharedKind:
+    try:
+        return _registry[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not registered with the gate.") from None
+
+
+# --- who may read: the read-time check ------------------------------------------
+
+
+def _clinician_reader(user: User) -> bool:
+    """Only signed-in clinicians (prescribers and therapists) read clinical records."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    clinician = getattr(user, "clinician", None)
+    return clinician is not None and clinician.role != Clinician.Role.CLINIC_ADMIN
+
+
+def _covering_release(kind: SharedKind, user: User, when: datetime, category: str) -> Subquery:
+    """Subquery: the id of a release active at ``when`` that lets ``user`` read the row."""
+    author = kind.author_field
+    forward = Q(recipient__user=user) & (
+        Q(discloser_clinician__user=OuterRef(author))
+        | Q(discloser_clinic=OuterRef(f"{author}__clinician__clinic"))
+    )
+    backward = Q(mutual=True, discloser_clinician__user=user, recipient__user=OuterRef(author))
+    releases = (
+        InformationRelease.objects.active_at(when)
+        .filter(forward | backward, patient=OuterRef(kind.patient_path))
+        .filter(**{f"scope_{category}": True})
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Subquery(releases, output_field=models.BigIntegerField())
+
+
+def _release_annotation(kind: SharedKind, user: User, when: datetime):
+    if kind.category:
+        return _covering_release(kind, user, when, kind.category)
+    return Case(
+        *(
+            When(
+                **{kind.category_field: category},
+                then=_covering_release(kind, user, when, category),
+            )
+            for category in kind.categories
+        ),
+        default=Value(None),
+        output_field=models.BigIntegerField(),
+    )
+
+
+def visible(
+    user: User, model: type[models.Model], queryset: QuerySet | None = None, *, when=None
+) -> QuerySet:
+    """The rows of ``model`` that ``user`` may read at ``when`` (default: now).
+
+    Each row is annotated with ``gate_release_id``: the release it is read under, or
+    None for the author's own rows. Filters and joins may be applied to ``queryset``
+    before or after.
+    """
+    kind = kind_of(model)
+    queryset = model._default_manager.all() if queryset is None else queryset
+    if not _clinician_reader(user):
+        return queryset.none()
+    when = when or timezone.now()
+    own = Q(**{kind.author_field: user})
+    on_care_team = Exists(
+        CareTeamMember.objects.filter(
+            case__patient=OuterRef(kind.patient_path), clinician__user=user
+        )
+    )
+    granted = Exists(kind.permission_model.objects.filter(content_object=OuterRef("pk"), user=user))
+    release_id = _release_annotation(kind, user, when)
+    return queryset.annotate(
+        gate_release_id=Case(When(own, then=Value(None)), default=release_id)
+    ).filter(
+        own
+        | (kind.shared_q() & Q(gate_release_id__isnull=False) & Q(on_care_team) & Q(granted))
+    )
+
+
+def refuse(user: User, model: type[models.Model], pk, *, reason: str = "not visible") -> Http404:
+    """Log a refused read (ids only, never PHI) and return the 404 to raise."""
+    logger.warning(
+        "gate refused read: user=%s model=%s pk=%s reason=%s",
+        getattr(user, "pk", None),
+        model._meta.label,
+        pk,
+        reason,
+    )
+    return Http404("Not found.")
+
+
+def get_for_user(
+    user: User, model: type[models.Model], pk, *, queryset: QuerySet | None = None
+) -> models.Model:
+    """Fetch one row ``user`` may read, or raise 404 (logged) alike for missing and hidden."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise refuse(user, model, pk, reason="bad id") from None
+    obj = visible(user, model, queryset).filter(pk=pk).first()
+    if obj is None:
+        raise refuse(user, model, pk)
+    return obj
+
+
+def get_own_for_user(user: User, model: type[models.Model], pk) -> models.Model:
+    """Fetch a row ``user`` wrote (for edits), or 404 alike for missing and not theirs."""
+    kind = kind_of(model)
+    obj = get_for_user(user, model, pk)
+    if getattr(obj, f"{kind.author_field}_id") != user.pk:
+        raise refuse(user, model, pk, reason="not the author")
+    return obj
+
+
+def can_read(user: User, obj: models.Model, *, when=None) -> bool:
+    """Whether ``user`` may read ``obj`` now: the same rule as :func:`visible`."""
+    return visible(user, type(obj), when=when).filter(pk=obj.pk).exists()
+
+
+# --- recording reads: access log and disclosures ----------------------------------
+
+
+def record_reads(user: User, objects: Iterable[models.Model]) -> None:
+    """Record reads of rows returned by :func:`visible`: one access entry each and, for
+    rows read under a release, a disclosure. Two queries, whatever the count."""
+    objects = list(objects)
+    if not objects:
+        return
+    now = timezone.now()
+    from django.contrib.contenttypes.models import ContentType
+
+    entries = []
+    disclosures = []
+    for obj in objects:
+        kind = kind_of(type(obj))
+        entries.append(
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_pk=str(obj.pk),
+                object_id=obj.pk,
+                object_repr=str(obj)[:200],
+                action=LogEntry.Action.ACCESS,
+                actor=user,
+                timestamp=now,
+                changes={},
+            )
+        )
+        release_id = getattr(obj, "gate_release_id", None)
+        if release_id is not None:
+            disclosures.append(
+                Disclosure(
+                    release_id=release_id,
+                    patient_id=kind.patient_id_of(obj),
+                    recipient=user,
+                    category=kind.category_of(obj),
+                    object_label=str(obj)[:60],
+                    object_model=obj._meta.label,
+                    object_id=obj.pk,
+                    disclosed_at=now,
+                )
+            )
+    LogEntry.objects.bulk_create(entries)
+    if disclosures:
+        Disclosure.objects.bulk_create(disclosures, ignore_conflicts=True)
+
+
+def read_one(
+    user: User, model: type[models.Model], pk, *, queryset: QuerySet | None = None
+) -> models.Model:
+    """Fetch one row for reading and record the read."""
+    obj = get_for_user(user, model, pk, queryset=queryset)
+    record_reads(user, [obj])
+    return obj
+
+
+# --- grants: the guardian index ---------------------------------------------------
+
+
+def _readers_by_release(release: InformationRelease) -> list[tuple[int, Q]]:
+    """(reader user id, Q over author fields naming whose rows they read) per direction."""
+    pairs = []
+    if release.discloser_clinician_id:
+        authors = Q(pk=release.discloser_clinician.user_id)
+    else:
+        authors = Q(clinician__clinic_id=release.discloser_clinic_id)
+    pairs.append((release.recipient.user_id, authors))
+    if release.mutual and release.discloser_clinician_id:
+        pairs.append(
+            (release.discloser_clinician.user_id, Q(pk=release.recipient.user_id))
+        )
+    return pairs
+
+
+def _desired_grants(kind: SharedKind, patient_id: int, when) -> dict[int, set[int]]:
+    """user id -> object ids that active releases of the patient let them read."""
+    from django.contrib.auth import get_user_model
+
+    desired: dict[int, set[int]] = defaultdict(set)
+    releases = (
+        InformationRelease.objects.active_at(when)
+        .filter(patient_id=patient_id)
+        .select_related("discloser_clinician", "recipient")
+    )
+    for release in releases:
+        categories = [c for c in kind.categories if c in release.scope]
+        if not categories:
+            continue
+        rows = kind.model._default_manager.filter(
+            kind.shared_q(), **{f"{kind.patient_path}_id": patient_id}
+        )
+        if kind.category_field:
+            rows = rows.filter(**{f"{kind.category_field}__in": categories})
+        for reader_id, authors in _readers_by_release(release):
+            author_ids = get_user_model().objects.filter(authors).values("pk")
+            ids = rows.filter(**{f"{kind.author_field}__in": author_ids}).values_list(
+                "pk", flat=True
+            )
+            desired[reader_id].update(ids)
+    return desired
+
+
+@transaction.atomic
+def grants_sync_for_patient(patient_id: int, *, when=None) -> None:
+    """Make the guardian rows of one patient's shared records match the releases active
+    at ``when``: grant what is covered, remove what is not."""
+    from django.contrib.auth import get_user_model
+
+    when = when or timezone.now()
+    users = get_user_model().objects
+    for kind in kinds():
+        desired = _desired_grants(kind, patient_id, when)
+        existing: dict[int, set[int]] = defaultdict(set)
+        rows = kind.permission_model.objects.filter(
+            **{f"content_object__{kind.patient_path}_id": patient_id}
+        ).values_list("user_id", "content_object_id")
+        for user_id, object_id in rows:
+            existing[user_id].add(object_id)
+        for user_id in set(desired) | set(existing):
+            to_add = desired.get(user_id, set()) - existing.get(user_id, set())
+            to_remove = existing.get(user_id, set()) - desired.get(user_id, set())
+            if not (to_add or to_remove):
+                continue
+            user = users.get(pk=user_id)
+            if to_add:
+                objs = kind.model._default_manager.filter(pk__in=to_add).only("pk")
+                assign_perm(kind.perm, user, objs)
+            if to_remove:
+                objs = kind.model._default_manager.filter(pk__in=to_remove)
+                remove_perm(kind.perm, user, objs)
+
+
+def grants_for_new_object(obj: models.Model) -> None:
+    """Grant read access to a just-written shared object under the releases active now."""
+    kind = kind_of(type(obj))
+    if not kind.is_shared(obj):
+        return
+    grants_sync_for_patient(kind.patient_id_of(obj))
+
+
+def grants_remove_for_object(obj: models.Model) -> None:
+    """Remove every grant on an object (it became private)."""
+    kind = kind_of(type(obj))
+    kind.permission_model.objects.filter(content_object=obj).delete()
+
+
+def readable_object_ids_for(user: User, model: type[models.Model]) -> QuerySet:
+    """Object ids with a grant row for ``user`` (the index alone, without the live check)."""
+    kind = kind_of(model)
+    return kind.permission_model.objects.filter(user=user).values("content_object_id")

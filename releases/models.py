@@ -1,0 +1,235 @@
+"""Information releases (HIPAA 45 CFR 164.508(c)) and the disclosures made under them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from auditlog.registry import auditlog
+from cases.categories import Category
+from cases.models import Clinic, Clinician, Patient
+
+
+def signed_documents_storage():
+    return storages["signed_documents"]
+
+
+def signed_document_path(release: "InformationRelease", filename: str) -> str:
+    # The stored name carries no patient name: only ids and a timestamp.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    return f"clinic-{release.patient.clinic_id}/release-{release.pk}-{stamp}.{suffix}"
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def active_at(self, when) -> "ReleaseQuerySet":
+        """Releases in force at the instant ``when``."""
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=when),
+            status=InformationRelease.Status.ACTIVE,
+            effective_at__lte=when,
+        )
+
+
+class InformationRelease(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Awaiting signature"
+        SIGNED = "signed", "Signed"
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    class Relationship(models.TextChoices):
+        SELF = "self", "The patient"
+        REPRESENTATIVE = "representative", "Legal representative"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="releases")
+    # Who discloses: one clinician, or every clinician of a clinic.
+    discloser_clinician = models.ForeignKey(
+        Clinician, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discloser_clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recipient = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="+")
+    mutual = models.BooleanField(
+        "mutual exchange",
+        default=False,
+        help_text="The recipient may also disclose to the disclosing clinician.",
+    )
+    scope_medications = models.BooleanField("medications", default=False)
+    scope_observations = models.BooleanField("observations", default=False)
+    scope_assessments = models.BooleanField("assessments", default=False)
+    scope_messages = models.BooleanField("messages", default=False)
+    purpose = models.CharField(max_length=300)
+    effective_on = models.DateField(default=timezone.localdate)
+    expires_on = models.DateField(null=True, blank=True)
+    expiration_event = models.CharField(max_length=200, blank=True)
+    # Instants derived from the dates in the clinic's time zone by the services, so
+    # the read-time check is one indexed comparison.
+    effective_at = models.DateTimeField(editable=False)
+    expires_at = models.DateTimeField(null=True, editable=False)
+
+    signer_name = models.CharField(max_length=200, blank=True)
+    signer_relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.SELF
+    )
+    representative_authority = models.CharField(
+        "representative's authority", max_length=300, blank=True
+    )
+    signed_on = models.DateField(null=True, blank=True)
+    signed_document = models.FileField(
+        upload_to=signed_document_path, storage=signed_documents_storage, blank=True
+    )
+    document_content_type = models.CharField(max_length=100, blank=True)
+    ack_right_to_revoke = models.BooleanField(
+        "right to revoke, and how, was stated", default=False
+    )
+    ack_treatment_not_conditioned = models.BooleanField(
+        "treatment is not conditioned on signing was stated", default=False
+    )
+    ack_redisclosure = models.BooleanField(
+        "possible redisclosure was stated", default=False
+    )
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revocation_reason = models.TextField(blank=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["recipient", "status", "effective_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(discloser_clinician__isnull=False, discloser_clinic__isnull=True)
+                    | Q(discloser_clinician__isnull=True, discloser_clinic__isnull=False)
+                ),
+                name="release_one_discloser",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=False) | ~Q(expiration_event=""),
+                name="release_expires_by_date_or_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Release #{self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("releases:detail", args=[self.pk])
+
+    # --- reading the scope -------------------------------------------------------
+    @property
+    def scope(self) -> list[str]:
+        return [c for c in Category.values if getattr(self, f"scope_{c}")]
+
+    def scope_labels(self) -> list[str]:
+        return [Category(c).label for c in self.scope]
+
+    @property
+    def discloser_label(self) -> str:
+        if self.discloser_clinician_id:
+            return str(self.discloser_clinician)
+        return f"All clinicians of {self.discloser_clinic}"
+
+    def is_active_at(self, when=None) -> bool:
+        when = when or timezone.now()
+        return (
+            self.status == self.Status.ACTIVE
+            and self.effective_at <= when
+            and (self.expires_at is None or when < self.expires_at)
+        )
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.signer_name and self.signed_on and self.signed_document)
+
+    @property
+    def statements_acknowledged(self) -> bool:
+        return (
+            self.ack_right_to_revoke and self.ack_treatment_not_conditioned and self.ack_redisclosure
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if bool(self.discloser_clinician_id) == bool(self.discloser_clinic_id):
+            errors["discloser_clinician"] = "Name one discloser: a clinician or a whole clinic."
+        if not self.expires_on and not self.expiration_event.strip():
+            errors["expires_on"] = "Give an expiration date or an expiration event."
+        if self.expires_on and self.effective_on and self.expires_on < self.effective_on:
+            errors["expires_on"] = "The release cannot expire before its effective date."
+        if not self.scope:
+            errors["scope_observations"] = "Choose at least one kind of information to release."
+        if self.mutual and not self.discloser_clinician_id:
+            errors["mutual"] = "A mutual exchange is between two named clinicians."
+        if self.discloser_clinician_id and self.discloser_clinician_id == self.recipient_id:
+            errors["recipient"] = "The recipient must differ from the discloser."
+        if (
+            self.signer_relationship == self.Relationship.REPRESENTATIVE
+            and not self.representative_authority.strip()
+        ):
+            errors["representative_authority"] = (
+                "Describe the representative's authority to act for the patient."
+            )
+        if self.signed_on and self.signed_on > timezone.localdate():
+            errors["signed_on"] = "The signature date cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Disclosure(models.Model):
+    """One shared object that reached a reader other than its author, under a release.
+
+    Written automatically on the first read; never deleted, so revoking a release
+    leaves the accounting of disclosures intact (164.508(b)(5)).
+    """
+
+    release = models.ForeignKey(
+        InformationRelease, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    object_label = models.CharField(max_length=60)
+    object_model = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField()
+    disclosed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-disclosed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "object_model", "object_id", "release"],
+                name="disclosure_once_per_object_recipient_release",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "-disclosed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_label} disclosed {self.disclosed_at:%Y-%m-%d %H:%M}"
+
+
+auditlog.register(
+    InformationRelease,
+    exclude_fields=["signed_document"],
+)

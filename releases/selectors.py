@@ -1,0 +1,163 @@
+"""Reads of releases and of the accounting of disclosures (no clinical text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Patient
+
+from . import gate
+from .models import Disclosure, InformationRelease
+
+Status = InformationRelease.Status
+
+FILTERS = {
+    "awaiting": ("Awaiting signature", Q(status__in=[Status.DRAFT, Status.SIGNED])),
+    "active": ("Active", Q(status=Status.ACTIVE)),
+    "expiring": ("Expiring within 30 days", None),
+    "expired": ("Expired", Q(status=Status.EXPIRED)),
+    "revoked": ("Revoked", Q(status=Status.REVOKED)),
+}
+
+
+def releases_of_clinic(clinic_id: int) -> QuerySet[InformationRelease]:
+    """A clinic's releases with the joins their list shows."""
+    return InformationRelease.objects.filter(patient__clinic_id=clinic_id).select_related(
+        "patient",
+        "recipient__user",
+        "discloser_clinician__user",
+        "discloser_clinic",
+    )
+
+
+def releases_filtered(
+    clinic_id: int, *, state: str = "", query: str = "", now=None
+) -> QuerySet[InformationRelease]:
+    """The clinic's releases in one list state, searched by patient name or MRN."""
+    now = now or timezone.now()
+    releases = releases_of_clinic(clinic_id)
+    if state == "expiring":
+        releases = releases.filter(
+            status=Status.ACTIVE, expires_at__gt=now, expires_at__lte=now + dt.timedelta(days=30)
+        )
+    elif state in FILTERS:
+        releases = releases.filter(FILTERS[state][1])
+    if query:
+        releases = releases.filter(
+            Q(patient__family_name__icontains=query)
+            | Q(patient__given_name__icontains=query)
+            | Q(patient__mrn__iexact=query)
+        )
+    return releases.order_by("-created_at")
+
+
+def release_counts_for_clinic(clinic_id: int, *, now=None) -> dict[str, int]:
+    """How many releases are in each list state (one query)."""
+    now = now or timezone.now()
+    counts = InformationRelease.objects.filter(patient__clinic_id=clinic_id).aggregate(
+        awaiting=Count("pk", filter=FILTERS["awaiting"][1]),
+        active=Count("pk", filter=FILTERS["active"][1]),
+        expiring=Count(
+            "pk",
+            filter=Q(
+                status=Status.ACTIVE,
+                expires_at__gt=now,
+                expires_at__lte=now + dt.timedelta(days=30),
+            ),
+        ),
+        expired=Count("pk", filter=FILTERS["expired"][1]),
+        revoked=Count("pk", filter=FILTERS["revoked"][1]),
+    )
+    return counts
+
+
+def releases_of_patient(patient: Patient) -> QuerySet[InformationRelease]:
+    """A patient's releases, newest first (status and parties only)."""
+    return (
+        InformationRelease.objects.filter(patient=patient)
+        .select_related("recipient__user", "discloser_clinician__user", "discloser_clinic")
+        .order_by("-created_at")
+    )
+
+
+def access_release_for_admin(user, pk) -> InformationRelease:
+    """A release of the clinic admin's own clinic, or 404 (logged)."""
+    clinician = getattr(user, "clinician", None)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise gate.refuse(user, InformationRelease, pk, reason="bad id") from None
+    release = None
+    if clinician is not None and clinician.is_clinic_admin:
+        release = releases_of_clinic(clinician.clinic_id).filter(pk=pk).first()
+    if release is None:
+        raise gate.refuse(user, InformationRelease, pk)
+    return release
+
+
+def access_release_document(user, pk) -> InformationRelease:
+    """A release whose signed document the user may download: the clinic admin of the
+    patient's clinic and the two parties; 404 (logged) for anyone else."""
+    clinician = getattr(user, "clinician", None)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise gate.refuse(user, InformationRelease, pk, reason="bad id") from None
+    if clinician is None:
+        raise gate.refuse(user, InformationRelease, pk, reason="no clinical role")
+    parties = (
+        Q(recipient=clinician)
+        | Q(discloser_clinician=clinician)
+        | Q(discloser_clinic=clinician.clinic, discloser_clinician__isnull=True)
+    )
+    if clinician.is_clinic_admin:
+        allowed = Q(patient__clinic_id=clinician.clinic_id)
+    else:
+        allowed = parties
+    release = InformationRelease.objects.filter(allowed, pk=pk).exclude(signed_document="").first()
+    if release is None:
+        raise gate.refuse(user, InformationRelease, pk, reason="document not visible")
+    return release
+
+
+def recipient_preview(release: InformationRelease, *, now=None) -> list[dict]:
+    """What the recipient would see if the release were active now: per category, how
+    many shared records and their date range. Counts only, never text."""
+    rows = []
+    if release.discloser_clinician_id:
+        authors = Q(pk=release.discloser_clinician.user_id)
+    else:
+        authors = Q(clinician__clinic_id=release.discloser_clinic_id)
+    from django.contrib.auth import get_user_model
+
+    author_ids = get_user_model().objects.filter(authors).values("pk")
+    for kind in gate.kinds():
+        for category in kind.categories:
+            if category not in release.scope:
+                continue
+            records = kind.model._default_manager.filter(
+                kind.shared_q(),
+                **{
+                    f"{kind.patient_path}_id": release.patient_id,
+                    f"{kind.author_field}__in": author_ids,
+                },
+            )
+            if kind.category_field:
+                records = records.filter(**{kind.category_field: category})
+            summary = records.aggregate(
+                count=Count("pk"), first=Min(kind.date_field), last=Max(kind.date_field)
+            )
+            rows.append({"category": category, "kind": kind.label, **summary})
+    return rows
+
+
+def disclosures_of_patient(patient: Patient) -> QuerySet[Disclosure]:
+    """The accounting of disclosures for one patient, newest first."""
+    return (
+        Disclosure.objects.filter(patient=patient)
+        .select_related("recipient__clinician", "release")
+        .order_by("-disclosed_at")
+    )
