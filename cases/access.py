@@ -1,12 +1,13 @@
-"""Role checks for views: a signed-in user of the wrong role gets a 403 page, not a
-login redirect."""
+"""Role checks for views. A signed-in user of the wrong role gets the same logged 404 as
+for anything else they may not see (never a login redirect), so a page's existence says
+nothing about its content."""
 
 from __future__ import annotations
 
 import functools
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from .models import Clinician
 
@@ -27,7 +28,7 @@ def role_required(*roles: str):
                 logger.warning(
                     "role refused: user=%s view=%s", request.user.pk, view.__name__
                 )
-                raise PermissionDenied("This page is not part of your role.")
+                raise Http404("Not found.")
             return view(request, *args, **kwargs)
 
         return wrapped

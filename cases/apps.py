@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Patients and cases"
 
     def ready(self) -> None:
+        import carecollab.middleware  # noqa: F401  (connects the sign-in time receiver)
         from releases import gate
 
         from .models import ProgressNote, ProgressNoteUserObjectPermission

@@ -1,0 +1,88 @@
+"""factory_boy factories for synthetic test data. Writes that have a service go through it."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import CareTeamMember, Case, Clinic, Clinician, Patient
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery-staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Test Clinic {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+
+class ClinicianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinician
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Clinician.Role.THERAPIST
+    credential = "LCSW"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    given_name = factory.Faker("first_name")
+    family_name = factory.Sequence(lambda n: f"Testpatient{n}")
+    date_of_birth = dt.date(1990, 1, 1)
+    mrn = factory.Sequence(lambda n: f"MRN-{n:05d}")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    patient = factory.SubFactory(PatientFactory)
+    opened_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=100))
+
+
+def on_team(case: Case, *clinicians: Clinician) -> None:
+    """Put clinicians on a case's care team with their own role."""
+    for clinician in clinicians:
+        case_services.care_team_add(case=case, clinician=clinician, role_on_case=clinician.role)
+
+
+def note(case: Case, author, **fields):
+    """Write an observation through the service."""
+    fields.setdefault("body", "Synthetic observation text")
+    fields.setdefault("adherence", "as_prescribed")
+    return case_services.note_create(case=case, author=author, **fields)
+
+
+__all__ = [
+    "CareTeamMember",
+    "CaseFactory",
+    "ClinicFactory",
+    "ClinicianFactory",
+    "PASSWORD",
+    "PatientFactory",
+    "UserFactory",
+    "note",
+    "on_team",
+]
