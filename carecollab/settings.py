@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "releases",
     "medications",
     "messaging",
+    "assessments",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carecollab.context_processors.navigation",
+                "messaging.context_processors.unread",
             ],
         },
     },

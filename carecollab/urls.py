@@ -22,6 +22,7 @@ urlpatterns = [
     path("releases/", include("releases.urls")),
     path("medications/", include("medications.urls")),
     path("messaging/", include("messaging.urls")),
+    path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
 

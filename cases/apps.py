@@ -21,3 +21,7 @@ class CasesConfig(AppConfig):
             label="observation",
             date_field="observed_on",
         )
+
+        from . import extensions, selectors
+
+        extensions.add_timeline(selectors.observation_timeline)

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from releases import gate
 
+from .extensions import TimelineEntry
 from .models import CareTeamMember, Case, Clinician, Patient, ProgressNote
 
 
@@ -83,3 +84,17 @@ def patients_with_care_team(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
             queryset=CareTeamMember.objects.select_related("clinician__user"),
         )
     )
+
+
+def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
+    """The patient's observations the user may read, as timeline entries."""
+    return [
+        TimelineEntry(
+            when=note.observed_on,
+            kind="observation",
+            template="cases/_timeline_observation.html",
+            obj=note,
+            flagged=note.is_flagged,
+        )
+        for note in notes_visible_to(user, patient=patient)
+    ]

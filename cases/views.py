@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from releases import gate
 from releases import selectors as release_selectors
 
-from . import selectors, services
+from . import extensions, selectors, services
 from .access import clinician_required, role_required
 from .forms import NoteForm
 from .models import Clinician, ProgressNote
@@ -27,7 +27,7 @@ def home(request):
         Role.THERAPIST: "cases/home_therapist.html",
         Role.CLINIC_ADMIN: "cases/home_clinic_admin.html",
     }[clinician.role]
-    context = {"clinician": clinician}
+    context = {"clinician": clinician, "panels": extensions.home_panels(request)}
     if clinician.is_clinic_admin:
         context["release_counts"] = release_selectors.release_counts_for_clinic(
             clinician.clinic_id
@@ -65,9 +65,10 @@ def patient_detail(request, pk):
         "releases": release_selectors.releases_of_patient(patient),
     }
     if not request.user.clinician.is_clinic_admin:
-        notes = list(selectors.notes_visible_to(request.user, patient=patient))
-        gate.record_reads(request.user, notes)
-        context["notes"] = notes
+        timeline = extensions.timeline_for(request.user, patient)
+        gate.record_reads(request.user, [entry.obj for entry in timeline if entry.obj])
+        context["timeline"] = timeline
+        context["panels"] = extensions.patient_panels(request, patient)
     return render(request, "cases/patient_detail.html", context)
 
 

@@ -9,6 +9,9 @@ from django.utils.module_loading import import_string
 DEMO_STEPS = [
     "cases.demo.seed",
     "releases.demo.seed",
+    "medications.demo.seed",
+    "messaging.demo.seed",
+    "assessments.demo.seed",
 ]
 
 

@@ -1,0 +1,5 @@
+"""Demo data of the medications app (synthetic)."""
+
+
+def seed(context: dict) -> None:
+    """Nothing yet."""

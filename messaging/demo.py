@@ -1,0 +1,5 @@
+"""Demo data of the messaging app (synthetic)."""
+
+
+def seed(context: dict) -> None:
+    """Nothing yet."""
