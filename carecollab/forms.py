@@ -14,5 +14,3 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
                 form.add_error(target, item.messages if target is None else item)
         return
     form.add_error(None, error.messages)
-
-

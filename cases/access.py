@@ -25,9 +25,7 @@ def role_required(*roles: str):
         def wrapped(request, *args, **kwargs):
             clinician = getattr(request.user, "clinician", None)
             if clinician is None or clinician.role not in roles or not request.user.is_active:
-                logger.warning(
-                    "role refused: user=%s view=%s", request.user.pk, view.__name__
-                )
+                logger.warning("role refused: user=%s view=%s", request.user.pk, view.__name__)
                 raise Http404("Not found.")
             return view(request, *args, **kwargs)
 

@@ -135,8 +135,17 @@ class ClinicUserAdmin(UserAdmin):
             return fieldsets
         # A clinic admin does not grant staff, superuser or raw permissions.
         return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f not in (
-                "is_superuser", "is_staff", "groups", "user_permissions")]})
+            (
+                name,
+                {
+                    **opts,
+                    "fields": [
+                        f
+                        for f in opts["fields"]
+                        if f not in ("is_superuser", "is_staff", "groups", "user_permissions")
+                    ],
+                },
+            )
             for name, opts in fieldsets
         ]
 

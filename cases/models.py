@@ -1,13 +1,12 @@
 """Clinics, clinicians, patients, cases and the observations clinicians write."""
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
-
-from auditlog.registry import auditlog
 
 from .categories import Category
 
@@ -27,7 +26,8 @@ class Clinic(models.Model):
         help_text="Days after a medication start or change to ask the therapist for a check-in.",
     )
     quiet_case_days = models.PositiveSmallIntegerField(
-        default=21, help_text="Ask for a check-in when a case has no shared observation for this long."
+        default=21,
+        help_text="Ask for a check-in when a case has no shared observation for this long.",
     )
     release_notice_days = models.CharField(
         max_length=50, default="30,7", help_text="Days before a release expires to remind."
@@ -52,7 +52,9 @@ class Clinic(models.Model):
             try:
                 days = self.parse_days(getattr(self, field))
             except ValueError:
-                raise ValidationError({field: "Enter whole numbers of days separated by commas."})
+                raise ValidationError(
+                    {field: "Enter whole numbers of days separated by commas."}
+                ) from None
             if any(day <= 0 or day > 365 for day in days):
                 raise ValidationError({field: "Each number of days must be between 1 and 365."})
 
@@ -103,7 +105,9 @@ class Patient(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
-    mrn = models.CharField("MRN", max_length=40, help_text="Medical record number, unique in the clinic.")
+    mrn = models.CharField(
+        "MRN", max_length=40, help_text="Medical record number, unique in the clinic."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -287,6 +291,4 @@ auditlog.register(Case)
 auditlog.register(CareTeamMember)
 # Clinical text is masked in the change log: the audit trail records that a field
 # changed, by whom and when, without becoming a second copy of the note.
-auditlog.register(
-    ProgressNote, mask_fields=NOTE_TEXT_FIELDS, mask_callable="releases.audit.redact"
-)
+auditlog.register(ProgressNote, mask_fields=NOTE_TEXT_FIELDS, mask_callable="releases.audit.redact")

@@ -29,9 +29,7 @@ def home(request):
     }[clinician.role]
     context = {"clinician": clinician, "panels": extensions.home_panels(request)}
     if clinician.is_clinic_admin:
-        context["release_counts"] = release_selectors.release_counts_for_clinic(
-            clinician.clinic_id
-        )
+        context["release_counts"] = release_selectors.release_counts_for_clinic(clinician.clinic_id)
     else:
         patients = selectors.patients_of_clinician(request.user).order_by(
             "family_name", "given_name"
@@ -49,9 +47,11 @@ def patient_list(request):
         patients = selectors.patients_of_clinician(request.user)
     query = request.GET.get("q", "").strip()[:100]
     if query:
-        patients = patients.filter(family_name__icontains=query) | patients.filter(
-            given_name__icontains=query
-        ) | patients.filter(mrn__iexact=query)
+        patients = (
+            patients.filter(family_name__icontains=query)
+            | patients.filter(given_name__icontains=query)
+            | patients.filter(mrn__iexact=query)
+        )
     patients = patients.order_by("family_name", "given_name")
     return render(request, "cases/patient_list.html", {"patients": patients, "query": query})
 

@@ -4,6 +4,7 @@ Each change to a medication is a MedicationChange row written by the service tha
 made it, so "what changed when" is a query, not a diff.
 """
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from auditlog.registry import auditlog
 from cases.models import Clinician, Patient, ProgressNote
 
 
@@ -192,4 +192,6 @@ class RefillRequestUserObjectPermission(UserObjectPermissionBase):
 
 auditlog.register(Medication, m2m_fields={"observations"})
 auditlog.register(MedicationChange, mask_fields=["reason"], mask_callable="releases.audit.redact")
-auditlog.register(RefillRequest, mask_fields=["note", "decline_reason"], mask_callable="releases.audit.redact")
+auditlog.register(
+    RefillRequest, mask_fields=["note", "decline_reason"], mask_callable="releases.audit.redact"
+)

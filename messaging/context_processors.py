@@ -10,7 +10,9 @@ def unread(request) -> dict:
     if not request.user.is_authenticated:
         return {}
     count = (
-        Notification.objects.filter(recipient=request.user, read_at__isnull=True, dismissed_at__isnull=True)
+        Notification.objects.filter(
+            recipient=request.user, read_at__isnull=True, dismissed_at__isnull=True
+        )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now()))
         .count()
     )

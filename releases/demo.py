@@ -60,7 +60,8 @@ def seed(context: dict) -> None:
     patients = context["patients"]
     if InformationRelease.objects.filter(patient__in=patients.values()).exists():
         context["releases"] = {
-            r.patient_id: r for r in InformationRelease.objects.filter(patient__in=patients.values())
+            r.patient_id: r
+            for r in InformationRelease.objects.filter(patient__in=patients.values())
         }
         return
     admin = context["clinicians"]["clinicadmin"].user

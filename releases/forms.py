@@ -115,7 +115,9 @@ class SignatureForm(forms.Form):
         max_length=300,
         required=False,
         label="Representative's authority",
-        help_text="Required for a legal representative, e.g. guardianship order, health-care proxy.",
+        help_text=(
+            "Required for a legal representative: e.g. guardianship order, health-care proxy."
+        ),
     )
     signed_on = forms.DateField(widget=DateInput, label="Signature date")
     signed_document = forms.FileField(

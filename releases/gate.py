@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -33,7 +34,6 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from auditlog.models import LogEntry
 from cases.categories import Category
 from cases.models import CareTeamMember, Clinician
 
@@ -199,8 +199,7 @@ def visible(
     return queryset.annotate(
         gate_release_id=Case(When(own, then=Value(None)), default=release_id)
     ).filter(
-        own
-        | (kind.shared_q() & Q(gate_release_id__isnull=False) & Q(on_care_team) & Q(granted))
+        own | (kind.shared_q() & Q(gate_release_id__isnull=False) & Q(on_care_team) & Q(granted))
     )
 
 
@@ -312,9 +311,7 @@ def _readers_by_release(release: InformationRelease) -> list[tuple[int, Q]]:
         authors = Q(clinician__clinic_id=release.discloser_clinic_id)
     pairs.append((release.recipient.user_id, authors))
     if release.mutual and release.discloser_clinician_id:
-        pairs.append(
-            (release.discloser_clinician.user_id, Q(pk=release.recipient.user_id))
-        )
+        pairs.append((release.discloser_clinician.user_id, Q(pk=release.recipient.user_id)))
     return pairs
 
 

@@ -1,5 +1,6 @@
 """Information releases (HIPAA 45 CFR 164.508(c)) and the disclosures made under them."""
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
@@ -8,7 +9,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from auditlog.registry import auditlog
 from cases.categories import Category
 from cases.models import Clinic, Clinician, Patient
 
@@ -85,15 +85,11 @@ class InformationRelease(models.Model):
         upload_to=signed_document_path, storage=signed_documents_storage, blank=True
     )
     document_content_type = models.CharField(max_length=100, blank=True)
-    ack_right_to_revoke = models.BooleanField(
-        "right to revoke, and how, was stated", default=False
-    )
+    ack_right_to_revoke = models.BooleanField("right to revoke, and how, was stated", default=False)
     ack_treatment_not_conditioned = models.BooleanField(
         "treatment is not conditioned on signing was stated", default=False
     )
-    ack_redisclosure = models.BooleanField(
-        "possible redisclosure was stated", default=False
-    )
+    ack_redisclosure = models.BooleanField("possible redisclosure was stated", default=False)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -165,7 +161,9 @@ class InformationRelease(models.Model):
     @property
     def statements_acknowledged(self) -> bool:
         return (
-            self.ack_right_to_revoke and self.ack_treatment_not_conditioned and self.ack_redisclosure
+            self.ack_right_to_revoke
+            and self.ack_treatment_not_conditioned
+            and self.ack_redisclosure
         )
 
     def clean(self) -> None:

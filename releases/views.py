@@ -163,6 +163,4 @@ def patient_disclosures(request, patient_pk):
     patient = access_patient_by_id(request.user, patient_pk)
     disclosures = selectors.disclosures_of_patient(patient)
     page = Paginator(disclosures, 100).get_page(request.GET.get("page"))
-    return render(
-        request, "releases/disclosure_list.html", {"patient": patient, "page": page}
-    )
+    return render(request, "releases/disclosure_list.html", {"patient": patient, "page": page})

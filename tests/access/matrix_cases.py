@@ -29,8 +29,9 @@ URLS = [
         "page",
         lambda w, o: [w.patient.pk],
         # Only the care team writes about the patient.
-        allowed=lambda persona, state: persona
-        in {"author", "recipient", "colleague", "other_category"},
+        allowed=lambda persona, state: (
+            persona in {"author", "recipient", "colleague", "other_category"}
+        ),
     ),
 ]
 
