@@ -49,6 +49,7 @@ HomePanelProvider = Callable[[object], Panel | None]
 _timeline: list[TimelineProvider] = []
 _patient_panels: list[PanelProvider] = []
 _home_panels: list[HomePanelProvider] = []
+_review_panels: list[HomePanelProvider] = []
 
 
 def add_timeline(provider: TimelineProvider) -> None:
@@ -69,6 +70,12 @@ def add_home_panel(provider: HomePanelProvider) -> None:
         _home_panels.append(provider)
 
 
+def add_review_panel(provider: HomePanelProvider) -> None:
+    """provider(request) -> Panel or None, shown on the prescriber's review page."""
+    if provider not in _review_panels:
+        _review_panels.append(provider)
+
+
 def timeline_for(user, patient) -> list[TimelineEntry]:
     """Every provider's entries, newest first."""
     entries = [entry for provider in _timeline for entry in provider(user, patient)]
@@ -83,4 +90,9 @@ def patient_panels(request, patient) -> list[Panel]:
 
 def home_panels(request) -> list[Panel]:
     panels = [panel for provider in _home_panels if (panel := provider(request))]
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+def review_panels(request) -> list[Panel]:
+    panels = [panel for provider in _review_panels if (panel := provider(request))]
     return sorted(panels, key=lambda panel: panel.order)

@@ -57,6 +57,9 @@ class SharedKind:
     category_field: str | None = None
     shared_field: str | None = None
     date_field: str = "created_at"
+    # A record addressed to one clinician (a referral to a prescriber) may be read by its
+    # addressee before they join the care team; everything else about the rule holds.
+    addressee_field: str | None = None
 
     @property
     def perm(self) -> str:
@@ -98,6 +101,7 @@ def register(
     category_field: str | None = None,
     shared_field: str | None = None,
     date_field: str = "created_at",
+    addressee_field: str | None = None,
 ) -> None:
     """Declare ``model`` as shared PHI: how to reach its patient, author and category."""
     if (category is None) == (category_field is None):
@@ -114,6 +118,7 @@ def register(
         category_field=category_field,
         shared_field=shared_field,
         date_field=date_field,
+        addressee_field=addressee_field,
     )
 
 
@@ -189,18 +194,20 @@ def visible(
         return queryset.none()
     when = when or timezone.now()
     own = Q(**{kind.author_field: user})
-    on_care_team = Exists(
-        CareTeamMember.objects.filter(
-            case__patient=OuterRef(kind.patient_path), clinician__user=user
+    on_care_team = Q(
+        Exists(
+            CareTeamMember.objects.filter(
+                case__patient=OuterRef(kind.patient_path), clinician__user=user
+            )
         )
     )
+    if kind.addressee_field:
+        on_care_team |= Q(**{kind.addressee_field: user})
     granted = Exists(kind.permission_model.objects.filter(content_object=OuterRef("pk"), user=user))
     release_id = _release_annotation(kind, user, when)
     return queryset.annotate(
         gate_release_id=Case(When(own, then=Value(None)), default=release_id)
-    ).filter(
-        own | (kind.shared_q() & Q(gate_release_id__isnull=False) & Q(on_care_team) & Q(granted))
-    )
+    ).filter(own | (kind.shared_q() & Q(gate_release_id__isnull=False) & on_care_team & Q(granted)))
 
 
 def refuse(user: User, model: type[models.Model], pk, *, reason: str = "not visible") -> Http404:
