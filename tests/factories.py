@@ -86,3 +86,13 @@ __all__ = [
     "note",
     "on_team",
 ]
+
+
+def count_queries(callable_) -> int:
+    """How many SQL queries ``callable_()`` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        callable_()
+    return len(context.captured_queries)

@@ -53,7 +53,7 @@ def make_release(
         release=release,
         signer_name="Synthetic Signer",
         signer_relationship=InformationRelease.Relationship.SELF,
-        signed_on=effective_on,
+        signed_on=min(effective_on, today),
         document=pdf(),
         ack_right_to_revoke=True,
         ack_treatment_not_conditioned=True,
