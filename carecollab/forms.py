@@ -14,3 +14,14 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
                 form.add_error(target, item.messages if target is None else item)
         return
     form.add_error(None, error.messages)
+
+
+def bound_data(request) -> tuple | tuple[None, None]:
+    """``(data, files)`` to bind a form to: the POST, even an empty one, or None on GET.
+
+    (``request.POST or None`` would treat an empty POST as a GET and answer it with a
+    blank form and no message.)
+    """
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None

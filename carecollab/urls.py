@@ -26,5 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "carecollab.views.bad_request"
 handler403 = "carecollab.views.forbidden"
 handler404 = "carecollab.views.not_found"

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from carecollab.forms import add_service_error
+from carecollab.forms import add_service_error, bound_data
 from cases.access import clinic_admin_required, role_required
 from cases.models import Clinician
 from cases.selectors import access_patient_by_id
@@ -19,6 +19,7 @@ Role = Clinician.Role
 
 
 @clinic_admin_required
+@require_safe
 def release_list(request):
     clinic_id = request.user.clinician.clinic_id
     state = request.GET.get("state", "")
@@ -41,7 +42,7 @@ def release_list(request):
 def release_create(request):
     clinic = request.user.clinician.clinic
     initial = {"patient": request.GET.get("patient")} if request.GET.get("patient") else None
-    form = ReleaseForm(request.POST or None, clinic=clinic, initial=initial)
+    form = ReleaseForm(bound_data(request)[0], clinic=clinic, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             release = services.release_create(actor=request.user, **form.service_kwargs())
@@ -59,7 +60,7 @@ def release_edit(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
     clinic = request.user.clinician.clinic
     form = ReleaseForm(
-        request.POST or None, clinic=clinic, initial=ReleaseForm.initial_from(release)
+        bound_data(request)[0], clinic=clinic, initial=ReleaseForm.initial_from(release)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,6 +74,7 @@ def release_edit(request, pk):
 
 
 @clinic_admin_required
+@require_safe
 def release_detail(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
     context = {"release": release, "revoke_form": RevokeForm()}
@@ -83,7 +85,7 @@ def release_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def release_sign(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
-    form = SignatureForm(request.POST or None, request.FILES or None)
+    form = SignatureForm(*bound_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -117,7 +119,7 @@ def release_activate(request, pk):
 @require_http_methods(["GET", "POST"])
 def release_revoke(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(bound_data(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
             services.release_revoke(
@@ -132,12 +134,14 @@ def release_revoke(request, pk):
 
 
 @clinic_admin_required
+@require_safe
 def release_print(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
     return render(request, "releases/release_print.html", {"release": release})
 
 
 @clinic_admin_required
+@require_safe
 def release_preview(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
     rows = selectors.recipient_preview(release)
@@ -145,6 +149,7 @@ def release_preview(request, pk):
 
 
 @role_required(Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.THERAPIST)
+@require_safe
 def release_document(request, pk):
     release = selectors.access_release_document(request.user, pk)
     handle = release.signed_document.open("rb")
@@ -159,6 +164,7 @@ def release_document(request, pk):
 
 
 @clinic_admin_required
+@require_safe
 def patient_disclosures(request, patient_pk):
     patient = access_patient_by_id(request.user, patient_pk)
     disclosures = selectors.disclosures_of_patient(patient)
