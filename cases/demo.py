@@ -119,8 +119,16 @@ def seed(context: dict) -> None:
     _notes(context)
 
 
+# Patients whose medication story (with linked observations) the medications step writes.
+STORY_PATIENTS = ("alex", "blair", "casey", "drew", "emery")
+
+
 def _notes(context: dict) -> None:
-    """A few shared and private observations by the therapist (once)."""
+    """Observations that need no medication: a private process note for every shared
+    patient, a few months of shared notes for the patients without a medication story
+    (written before their release was revoked or expired, or before it is signed), and
+    the outsider's note (once). The medication stories' observations are written by
+    medications.demo, after the medications they are linked to."""
     therapist = context["clinicians"]["therapist"].user
     outsider = context["clinicians"]["outsider"].user
     if ProgressNote.objects.filter(author=therapist).exists():
@@ -128,31 +136,24 @@ def _notes(context: dict) -> None:
     today = timezone.localdate()
     Adherence, Response = ProgressNote.Adherence, ProgressNote.Response
     for key, *_ in PATIENTS:
-        case = context["cases"][key]
         services.note_create(
-            case=case,
-            author=therapist,
-            observed_on=today - dt.timedelta(days=14),
-            adherence=Adherence.AS_PRESCRIBED,
-            response=Response.SAME,
-            body="Synthetic demo note: patient reports steady mood this week.",
-        )
-        services.note_create(
-            case=case,
+            case=context["cases"][key],
             author=therapist,
             shared=False,
             observed_on=today - dt.timedelta(days=7),
             body="Synthetic private process note (psychotherapy material, never shared).",
         )
-    services.note_create(
-        case=context["cases"]["alex"],
-        author=therapist,
-        observed_on=today - dt.timedelta(days=2),
-        adherence=Adherence.MISSED_DOSES,
-        response=Response.WORSE,
-        side_effects="Synthetic: reports nausea in the mornings.",
-        question="Could the morning dose move to the evening?",
-    )
+        if key in STORY_PATIENTS:
+            continue
+        for days_ago, response in ((120, Response.SAME), (90, Response.BETTER), (45, None)):
+            services.note_create(
+                case=context["cases"][key],
+                author=therapist,
+                observed_on=today - dt.timedelta(days=days_ago),
+                adherence=Adherence.AS_PRESCRIBED if response else Adherence.UNKNOWN,
+                response=response or "",
+                body="Synthetic demo note: patient reports steady mood this week.",
+            )
     services.note_create(
         case=context["cases"]["gray"],
         author=outsider,

@@ -29,7 +29,10 @@ class TimelineEntry:
     def sort_key(self) -> dt.datetime:
         when = self.when
         if isinstance(when, dt.datetime):
-            return timezone.localtime(when) if timezone.is_aware(when) else when
+            # Naive local time, so datetimes and dates (end of day) sort together.
+            return (
+                timezone.localtime(when).replace(tzinfo=None) if timezone.is_aware(when) else when
+            )
         return dt.datetime.combine(when, dt.time.max)
 
 

@@ -4,20 +4,52 @@ from django.utils import timezone
 from .models import ProgressNote
 
 
-class NoteForm(forms.ModelForm):
-    """An observation, shaped to be filled in under a minute."""
+class LinkedMedicationField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        label = f"{obj.name} {obj.strength}".strip()
+        if obj.patient_reported:
+            label += " (patient-reported)"
+        if obj.status != "active":
+            label += " (stopped)"
+        return label
 
+
+class NoteForm(forms.ModelForm):
+    """An observation, shaped to be filled in under a minute: everything optional but one
+    answer, today's date, shared by default, the medication it is about preselected, and
+    plain radio buttons and checkboxes that work from the keyboard."""
+
+    adherence = forms.ChoiceField(
+        choices=[("", "Not discussed"), *ProgressNote.Adherence.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Takes the medication",
+    )
+    response = forms.ChoiceField(
+        choices=[("", "Not assessed"), *ProgressNote.Response.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Response since the last change",
+    )
     attitudes = forms.MultipleChoiceField(
         choices=ProgressNote.Attitude.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="The patient's attitude to medication",
     )
+    medications = LinkedMedicationField(
+        queryset=ProgressNote.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="About which medication",
+        help_text="Leave empty when it is about the medication as a whole.",
+    )
 
     class Meta:
         model = ProgressNote
         fields = [
             "observed_on",
+            "medications",
             "adherence",
             "response",
             "side_effects",
@@ -28,34 +60,90 @@ class NoteForm(forms.ModelForm):
             "body",
             "shared",
         ]
+        labels = {
+            "observed_on": "Seen on",
+            "side_effects": "Side effects",
+            "attitude_notes": "About the attitude",
+            "body": "Note",
+            "shared": "Share with the care team (under the patient's release)",
+        }
+        help_texts = {
+            "side_effects": "What the patient reports, in their words if useful.",
+            "shared": "Untick for psychotherapy material: a private note never leaves you.",
+        }
         widgets = {
-            "observed_on": forms.DateInput(attrs={"type": "date"}),
-            "adherence": forms.RadioSelect,
-            "response": forms.RadioSelect,
+            "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "side_effects": forms.Textarea(attrs={"rows": 2}),
             "attitude_notes": forms.Textarea(attrs={"rows": 2}),
             "question": forms.Textarea(attrs={"rows": 2}),
             "evaluation_suggestion": forms.Textarea(attrs={"rows": 2}),
-            "body": forms.Textarea(attrs={"rows": 4}),
+            "body": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, medications=None, preselect=(), writer_role: str = "", **kwargs):
+        """``medications``: the patient's medications the writer may read (the choices);
+        ``preselect``: the ones to tick on a new note."""
         super().__init__(*args, **kwargs)
-        self.fields["adherence"].choices = ProgressNote.Adherence.choices
-        self.fields["response"].choices = [("", "Not assessed"), *ProgressNote.Response.choices]
-        self.fields["adherence"].required = False
-        self.fields["response"].required = False
-        if not self.instance.pk:
+        field = self.fields["medications"]
+        if medications is None:
+            del self.fields["medications"]
+        else:
+            field.queryset = medications
+        if writer_role == "prescriber":
+            self.fields["question"].label = "Question for the therapist"
+            self.fields["response"].label = "Response since the last change (as you saw it)"
+        else:
+            self.fields["question"].label = "Question for the prescriber"
+        self.fields["evaluation_suggestion"].label = "Suggest a medical evaluation (specialty)"
+        self.fields["observed_on"].required = True
+        self.fields["observed_on"].error_messages["required"] = "Give the date you saw the patient."
+        # The first answer gets the focus, so the form is filled from the keyboard at once.
+        self.fields["adherence"].widget.attrs["autofocus"] = True
+        if self.instance.pk:
+            if "medications" in self.fields:
+                self.initial.setdefault(
+                    "medications", [m.pk for m in self.instance.medications.all()]
+                )
+        else:
             self.initial.setdefault("observed_on", timezone.localdate())
+            if "medications" in self.fields:
+                self.initial.setdefault("medications", [m.pk for m in preselect])
+
+    def clean_observed_on(self):
+        observed_on = self.cleaned_data["observed_on"]
+        today = timezone.localdate()
+        if observed_on > today:
+            raise forms.ValidationError("The date cannot be in the future.")
+        unchanged = self.instance.pk and observed_on == self.instance.observed_on
+        if not unchanged and (today - observed_on).days > 366:
+            raise forms.ValidationError("Give a date within the last year.")
+        return observed_on
 
     def clean(self):
         cleaned = super().clean()
         filled = any(
             cleaned.get(name)
-            for name in ("adherence", "response", "side_effects", "question", "body", "attitudes")
+            for name in (
+                "adherence",
+                "response",
+                "side_effects",
+                "question",
+                "body",
+                "attitudes",
+                "attitude_notes",
+                "evaluation_suggestion",
+            )
         )
-        if not filled:
+        if not filled and not self.errors:
             raise forms.ValidationError(
                 "The observation is empty: choose an adherence or a response, or write a note."
             )
+        if cleaned.get("shared") is False:
+            for name in ("question", "evaluation_suggestion"):
+                if (cleaned.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        "A private note never leaves you: tick 'Share' to ask the other "
+                        "clinician, or move this into the note.",
+                    )
         return cleaned

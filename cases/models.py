@@ -282,6 +282,38 @@ class ProgressNoteUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
+class NoteReview(models.Model):
+    """A clinician has reviewed (read and considered) someone else's shared observation.
+
+    One row per note and reviewer. ``note_updated_at`` is the version of the note that
+    was reviewed: when the author edits the note afterwards, it is back in the queue.
+    Holds no clinical text, so it is not a gated kind; who reviewed what is shown only
+    next to a note the reader may already see.
+    """
+
+    note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reviews"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    note_updated_at = models.DateTimeField(help_text="The note's updated_at when it was reviewed.")
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "reviewer"], name="note_review_once")
+        ]
+        indexes = [models.Index(fields=["reviewer", "note"])]
+
+    def __str__(self) -> str:
+        return f"Review of observation #{self.note_id} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_current(self) -> bool:
+        """The reviewer saw the note as it is now."""
+        return self.note_updated_at >= self.note.updated_at
+
+
 class Referral(models.Model):
     """A therapist refers a patient to a prescriber for medication evaluation."""
 
@@ -350,6 +382,7 @@ auditlog.register(Clinician)
 auditlog.register(Patient)
 auditlog.register(Case)
 auditlog.register(CareTeamMember)
+auditlog.register(NoteReview)
 auditlog.register(
     Referral,
     mask_fields=["reason", "observations", "decline_reason"],

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+import datetime as dt
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Trim
+from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from releases import gate
 
 from .extensions import TimelineEntry
-from .models import CareTeamMember, Case, Clinician, Patient, ProgressNote
+from .models import CareTeamMember, Case, Clinician, NoteReview, Patient, ProgressNote
+
+Adherence = ProgressNote.Adherence
+Response = ProgressNote.Response
 
 
 def clinician_of(user) -> Clinician | None:
@@ -62,18 +71,138 @@ def open_case_of_patient(patient: Patient) -> Case | None:
     return patient.cases.filter(status=Case.Status.OPEN).order_by("-opened_on", "-pk").first()
 
 
+# --- observations -------------------------------------------------------------------
+
+# What a prescriber should see first (the same rule as ProgressNote.is_flagged, in SQL).
+FLAGGED = (
+    Q(adherence__in=[Adherence.MISSED_DOSES, Adherence.STOPPED])
+    | Q(response__in=[Response.WORSE, Response.MUCH_WORSE])
+    | ~Q(Exact(Trim("side_effects"), Value("")))
+    | ~Q(Exact(Trim("question"), Value("")))
+)
+
+
+def with_flag(queryset: QuerySet[ProgressNote]) -> QuerySet[ProgressNote]:
+    """Annotate ``flagged`` (missed doses, stopped, worse, side effects, a question)."""
+    return queryset.annotate(
+        flagged=models.Case(
+            When(FLAGGED, then=Value(True)),
+            default=Value(False),
+            output_field=models.BooleanField(),
+        )
+    )
+
+
+def _current_review_by(user) -> Exists:
+    """A review by ``user`` of the note as it is now (an edit after it re-opens it)."""
+    return Exists(
+        NoteReview.objects.filter(
+            note=OuterRef("pk"), reviewer=user, note_updated_at__gte=OuterRef("updated_at")
+        )
+    )
+
+
+def _medication_models():
+    """(Medication, MedicationChange): the medications app declares the link of an
+    observation to medications, so cases reaches its models through that link instead
+    of importing the app."""
+    medication = ProgressNote._meta.get_field("medications").related_model
+    return medication, medication._meta.get_field("changes").related_model
+
+
+def linked_medications_prefetch(user) -> Prefetch:
+    """The medications linked to each note that ``user`` may read, as
+    ``note.readable_medications`` (the link is declared by the medications app)."""
+    medication_model, _ = _medication_models()
+    readable = gate.visible(
+        user, medication_model, medication_model.objects.select_related("patient").order_by("name")
+    )
+    return Prefetch("medications", queryset=readable, to_attr="readable_medications")
+
+
+def linkable_medications(user, patient: Patient, *, note: ProgressNote | None = None) -> QuerySet:
+    """The patient's medications an observation by ``user`` may link to: those the user
+    may read, active ones first and those stopped within 60 days, each with
+    ``last_change_on`` (its latest start, dose change, switch or stop the user may read).
+    Editing a ``note`` keeps the medications it is already linked to choosable."""
+    medication_model, change_model = _medication_models()
+    recent = timezone.localdate() - dt.timedelta(days=60)
+    choosable = Q(status="active") | Q(stop_date__gte=recent)
+    if note is not None:
+        choosable |= Q(pk__in=note.medications.values("pk"))
+    medications = (
+        medication_model.objects.filter(patient=patient).filter(choosable).select_related("patient")
+    )
+    changes = gate.visible(
+        user,
+        change_model,
+        change_model.objects.filter(medication=OuterRef("pk")).exclude(kind="fill"),
+    ).order_by("-effective_on", "-created_at")
+    return (
+        gate.visible(user, medication_model, medications)
+        .annotate(last_change_on=Subquery(changes.values("effective_on")[:1]))
+        .order_by("status", "name")
+    )
+
+
+def reviews_prefetch() -> Prefetch:
+    return Prefetch(
+        "reviews",
+        queryset=NoteReview.objects.select_related("reviewer__clinician").order_by("reviewed_at"),
+    )
+
+
 def notes_visible_to(user, *, patient: Patient | None = None) -> QuerySet[ProgressNote]:
-    """Observations the user may read now, newest first, with their joins."""
+    """Observations the user may read now, newest first, with their joins: linked
+    medications the user may read, reviews, ``flagged`` and ``reviewed_by_me``."""
     queryset = ProgressNote.objects.select_related("case__patient", "author__clinician")
     if patient is not None:
         queryset = queryset.filter(case__patient=patient)
-    return gate.visible(user, ProgressNote, queryset).order_by("-observed_on", "-created_at")
+    queryset = with_flag(gate.visible(user, ProgressNote, queryset))
+    return (
+        queryset.annotate(reviewed_by_me=_current_review_by(user))
+        .prefetch_related(linked_medications_prefetch(user), reviews_prefetch())
+        .order_by("-observed_on", "-created_at")
+    )
 
 
 def note_for_user(user, pk) -> ProgressNote:
     """One observation the user may read (404 alike for missing and hidden); read recorded."""
-    queryset = ProgressNote.objects.select_related("case__patient", "author__clinician")
-    return gate.read_one(user, ProgressNote, pk, queryset=queryset)
+    queryset = (
+        ProgressNote.objects.select_related("case__patient", "author__clinician")
+        .annotate(reviewed_by_me=_current_review_by(user))
+        .prefetch_related(linked_medications_prefetch(user), reviews_prefetch())
+    )
+    note = gate.read_one(user, ProgressNote, pk, queryset=queryset)
+    gate.record_reads(user, note.readable_medications)
+    return note
+
+
+def notes_to_review(user, *, patient: Patient | None = None) -> QuerySet[ProgressNote]:
+    """Shared observations by others that ``user`` may read and has not reviewed as they
+    are now: flagged first, then newest first, with their joins."""
+    queryset = ProgressNote.objects.filter(shared=True).exclude(author=user)
+    queryset = queryset.filter(case__status=Case.Status.OPEN)
+    if patient is not None:
+        queryset = queryset.filter(case__patient=patient)
+    queryset = gate.visible(
+        user, ProgressNote, queryset.select_related("case__patient", "author__clinician")
+    )
+    return (
+        with_flag(queryset.filter(~_current_review_by(user)))
+        .prefetch_related(linked_medications_prefetch(user))
+        .order_by("-flagged", "-observed_on", "-created_at")
+    )
+
+
+def review_counts(user) -> dict[str, int]:
+    """How many observations wait for the user's review, and how many are flagged (one
+    query)."""
+    return (
+        notes_to_review(user)
+        .order_by()
+        .aggregate(total=Count("pk"), flagged=Count("pk", filter=FLAGGED))
+    )
 
 
 def patients_with_care_team(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
@@ -87,14 +216,64 @@ def patients_with_care_team(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
 
 
 def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
-    """The patient's observations the user may read, as timeline entries."""
-    return [
-        TimelineEntry(
-            when=note.observed_on,
-            kind="observation",
-            template="cases/_timeline_observation.html",
-            obj=note,
-            flagged=note.is_flagged,
+    """The patient's observations the user may read, as timeline entries. Each carries
+    the ids of its linked medications (to place it after the right change) and those
+    medications as also read."""
+    entries = []
+    for note in notes_visible_to(user, patient=patient):
+        entries.append(
+            TimelineEntry(
+                when=note.observed_on,
+                kind="observation",
+                template="cases/_timeline_observation.html",
+                obj=note,
+                flagged=note.flagged,
+                extra={
+                    "medication_ids": {m.pk for m in note.readable_medications},
+                    "also_read": note.readable_medications,
+                },
+            )
         )
-        for note in notes_visible_to(user, patient=patient)
-    ]
+    return entries
+
+
+def place_after_changes(entries: list[TimelineEntry]) -> None:
+    """Mark each observation with the medication change it follows, so a shift after a
+    change shows at a glance: ``extra["after_change"]`` holds ``days``, the ``change``
+    record and its ``label``.
+
+    Change entries (from any app) say ``extra["shift"] = True`` and name their
+    ``extra["medication_ids"]``. An observation linked to medications follows the latest
+    change of one of them; one linked to none follows the latest change of any. A change
+    on the observation's own day counts (day 0).
+    """
+    latest_any: TimelineEntry | None = None
+    latest_by_medication: dict[int, TimelineEntry] = {}
+    # On one day, changes come first: an observation of that day follows them.
+    for entry in sorted(entries, key=lambda e: (e.sort_key, 0 if e.extra.get("shift") else 1)):
+        if entry.extra.get("shift"):
+            latest_any = entry
+            for medication_id in entry.extra.get("medication_ids", ()):
+                latest_by_medication[medication_id] = entry
+            continue
+        if entry.kind != "observation":
+            continue
+        linked = [
+            latest_by_medication[m]
+            for m in entry.extra.get("medication_ids", ())
+            if m in latest_by_medication
+        ]
+        change = max(linked, key=lambda e: e.sort_key) if linked else latest_any
+        if change is not None:
+            days = (_as_date(entry.when) - _as_date(change.when)).days
+            entry.extra["after_change"] = {
+                "days": days,
+                "change": change.obj,
+                "label": change.extra.get("label", ""),
+            }
+
+
+def _as_date(when) -> dt.date:
+    if isinstance(when, dt.datetime):
+        return timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    return when

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from releases import gate
 
-from .models import CareTeamMember, Case, Clinic, Clinician, Patient, ProgressNote
+from .models import CareTeamMember, Case, Clinic, Clinician, NoteReview, Patient, ProgressNote
 
 User = get_user_model()
 
@@ -100,6 +100,7 @@ NOTE_FIELDS = (
     "evaluation_suggestion",
     "body",
 )
+NOTE_TEXT = ("side_effects", "attitude_notes", "question", "evaluation_suggestion", "body")
 
 
 def _author_on_team(case: Case, author) -> None:
@@ -107,26 +108,74 @@ def _author_on_team(case: Case, author) -> None:
         raise PermissionDenied("Only the case's care team writes observations.")
 
 
+def _check_note(note: ProgressNote) -> None:
+    """Rules of a useful observation, beyond the model's field checks."""
+    has_content = (
+        note.adherence
+        or note.response
+        or note.attitudes
+        or any(getattr(note, name).strip() for name in NOTE_TEXT)
+    )
+    if not has_content:
+        raise ValidationError(
+            "The observation is empty: choose an adherence or a response, or write a note."
+        )
+    if not note.shared:
+        for name in ("question", "evaluation_suggestion"):
+            if getattr(note, name).strip():
+                raise ValidationError(
+                    {
+                        name: "A private note never leaves you: share the note to ask the "
+                        "other clinician, or move this into the private text."
+                    }
+                )
+
+
+def _linkable_medications(note: ProgressNote, author, medications) -> list:
+    """The medications to link, checked: the note's patient's, and readable by its author."""
+    medications = list(medications or [])
+    if not medications:
+        return []
+    model = ProgressNote._meta.get_field("medications").related_model
+    ids = {m.pk for m in medications}
+    readable = gate.visible(
+        author, model, model.objects.filter(pk__in=ids, patient_id=note.case.patient_id)
+    ).values_list("pk", flat=True)
+    if set(readable) != ids:
+        raise ValidationError({"medications": "Link only medications on this patient's list."})
+    return medications
+
+
+def _strip_text(fields: dict) -> dict:
+    return {
+        name: value.strip() if name in NOTE_TEXT and isinstance(value, str) else value
+        for name, value in fields.items()
+    }
+
+
 @transaction.atomic
-def note_create(*, case: Case, author, **fields) -> ProgressNote:
-    """Write an observation; a shared one is granted at once under active releases."""
+def note_create(*, case: Case, author, medications=None, **fields) -> ProgressNote:
+    """Write an observation, linked to the patient's medications it is about; a shared
+    one is granted at once under active releases."""
     _author_on_team(case, author)
     unknown = set(fields) - set(NOTE_FIELDS) - {"category"}
     if unknown:
         raise TypeError(f"Unknown note fields: {sorted(unknown)}")
-    note = ProgressNote(case=case, author=author, **fields)
+    note = ProgressNote(case=case, author=author, **_strip_text(fields))
     note.full_clean()
-    if not note.body.strip() and not note.is_flagged and not note.adherence and not note.response:
-        raise ValidationError("Write something: an adherence, a response or a note.")
+    _check_note(note)
+    linked = _linkable_medications(note, author, medications)
     note.save()
+    if linked:
+        note.medications.set(linked)
     if note.shared:
         gate.grants_for_new_object(note)
     return note
 
 
 @transaction.atomic
-def note_update(*, note: ProgressNote, author, **fields) -> ProgressNote:
-    """Change an observation (only its author may)."""
+def note_update(*, note: ProgressNote, author, medications=None, **fields) -> ProgressNote:
+    """Change an observation (only its author may). ``medications=None`` keeps the links."""
     note = ProgressNote.objects.select_for_update().get(pk=note.pk)
     if note.author_id != author.pk:
         raise PermissionDenied("Only the author changes an observation.")
@@ -134,11 +183,23 @@ def note_update(*, note: ProgressNote, author, **fields) -> ProgressNote:
     if unknown:
         raise TypeError(f"Unknown note fields: {sorted(unknown)}")
     was_shared = note.shared
-    for name, value in fields.items():
+    for name, value in _strip_text(fields).items():
         setattr(note, name, value)
     note.updated_at = timezone.now()
     note.full_clean()
+    _check_note(note)
+    linked = None
+    if medications is not None:
+        # Links to medications the author can no longer read (a release ended) were not
+        # on the form: they stay, rather than vanish unseen.
+        model = ProgressNote._meta.get_field("medications").related_model
+        current = note.medications.all()
+        readable = gate.visible(author, model, current).values_list("pk", flat=True)
+        kept = list(current.exclude(pk__in=list(readable)))
+        linked = _linkable_medications(note, author, medications) + kept
     note.save(update_fields=[*fields, "updated_at"])
+    if linked is not None:
+        note.medications.set(linked)
     if note.shared:
         gate.grants_for_new_object(note)
     elif was_shared:
@@ -146,3 +207,53 @@ def note_update(*, note: ProgressNote, author, **fields) -> ProgressNote:
         # stay recorded as disclosures.
         gate.grants_remove_for_object(note)
     return note
+
+
+def _check_reviewer(note: ProgressNote, reviewer) -> None:
+    if note.author_id == reviewer.pk:
+        raise ValidationError("You wrote this observation; reviews are for the other clinician.")
+    if not note.shared:
+        raise ValidationError("A private observation is never reviewed by anyone else.")
+    on_team = CareTeamMember.objects.filter(
+        case__patient_id=note.case.patient_id, clinician__user=reviewer
+    ).exists()
+    if not on_team:
+        raise PermissionDenied("Only the patient's care team reviews observations.")
+
+
+@transaction.atomic
+def note_mark_reviewed(
+    *, note: ProgressNote, reviewer, at: dt.datetime | None = None
+) -> NoteReview:
+    """Record that ``reviewer`` reviewed the note as it is now (idempotent). The view has
+    read the note through the gate."""
+    note = ProgressNote.objects.select_related("case").get(pk=note.pk)
+    _check_reviewer(note, reviewer)
+    at = at or timezone.now()
+    review = NoteReview.objects.select_for_update().filter(note=note, reviewer=reviewer).first()
+    if review is None:
+        review = NoteReview(
+            note=note, reviewer=reviewer, reviewed_at=at, note_updated_at=note.updated_at
+        )
+        review.full_clean()
+        review.save()
+    elif review.note_updated_at < note.updated_at:
+        review.reviewed_at = at
+        review.note_updated_at = note.updated_at
+        review.full_clean()
+        review.save(update_fields=["reviewed_at", "note_updated_at"])
+    return review
+
+
+@transaction.atomic
+def note_mark_reviewed_many(*, notes, reviewer) -> int:
+    """Mark several notes reviewed (those the reviewer saw on the page); returns how many
+    were newly reviewed."""
+    count = 0
+    for note in notes:
+        before = NoteReview.objects.filter(
+            note=note, reviewer=reviewer, note_updated_at__gte=note.updated_at
+        ).exists()
+        note_mark_reviewed(note=note, reviewer=reviewer)
+        count += not before
+    return count

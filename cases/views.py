@@ -4,8 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecollab.forms import add_service_error
 from releases import gate
 from releases import selectors as release_selectors
 
@@ -16,7 +20,15 @@ from .models import Clinician, ProgressNote
 
 Role = Clinician.Role
 
+TIMELINE_FILTERS = {
+    "": "Everything",
+    "observations": "Observations",
+    "changes": "Medication changes",
+    "flagged": "Flagged",
+}
 
+
+@require_GET
 def home(request):
     """Send each role to its own page."""
     clinician = selectors.clinician_of(request.user)
@@ -39,6 +51,7 @@ def home(request):
 
 
 @role_required(Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN)
+@require_GET
 def patient_list(request):
     clinician = request.user.clinician
     if clinician.is_clinic_admin:
@@ -57,32 +70,83 @@ def patient_list(request):
 
 
 @role_required(Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN)
+@require_GET
 def patient_detail(request, pk):
     patient = selectors.access_patient_by_id(request.user, pk)
+    releases = list(release_selectors.releases_of_patient(patient))
     context = {
         "patient": patient,
         "care_team": selectors.care_team_of_patient(patient),
-        "releases": release_selectors.releases_of_patient(patient),
+        "releases": releases,
     }
     if not request.user.clinician.is_clinic_admin:
         timeline = extensions.timeline_for(request.user, patient)
-        gate.record_reads(request.user, [entry.obj for entry in timeline if entry.obj])
-        context["timeline"] = timeline
-        context["panels"] = extensions.patient_panels(request, patient)
+        selectors.place_after_changes(timeline)
+        shown = _filter_timeline(timeline, request.GET.get("show", ""))
+        gate.record_reads(request.user, _displayed_records(shown))
+        context.update(
+            timeline=shown,
+            show=request.GET.get("show", "") if request.GET.get("show") in TIMELINE_FILTERS else "",
+            timeline_filters=TIMELINE_FILTERS,
+            my_releases=_active_releases_of(request.user, releases),
+            case=selectors.open_case_of_patient(patient),
+            panels=extensions.patient_panels(request, patient),
+        )
     return render(request, "cases/patient_detail.html", context)
 
 
+def _filter_timeline(timeline, show: str):
+    if show == "observations":
+        return [entry for entry in timeline if entry.kind == "observation"]
+    if show == "changes":
+        return [entry for entry in timeline if entry.extra.get("shift") is not None]
+    if show == "flagged":
+        return [entry for entry in timeline if entry.flagged]
+    return timeline
+
+
+def _displayed_records(entries) -> list:
+    """Every gated record a list of timeline entries shows, once each."""
+    seen, records = set(), []
+    for entry in entries:
+        for obj in [entry.obj, *entry.extra.get("also_read", ())]:
+            key = (type(obj), getattr(obj, "pk", None))
+            if obj is not None and key not in seen:
+                seen.add(key)
+                records.append(obj)
+    return records
+
+
+def _active_releases_of(user, releases) -> list:
+    """The patient's releases in force now that the user is a party to."""
+    clinician = user.clinician
+    now = timezone.now()
+    return [
+        release
+        for release in releases
+        if release.is_active_at(now)
+        and (
+            release.recipient_id == clinician.pk
+            or release.discloser_clinician_id == clinician.pk
+            or release.discloser_clinic_id == clinician.clinic_id
+        )
+    ]
+
+
 @clinician_required
+@require_GET
 def note_list(request):
     notes = list(selectors.notes_visible_to(request.user)[:200])
     gate.record_reads(request.user, notes)
+    gate.record_reads(request.user, {m for note in notes for m in note.readable_medications})
     return render(request, "cases/note_list.html", {"notes": notes})
 
 
 @clinician_required
+@require_GET
 def note_detail(request, pk):
     note = selectors.note_for_user(request.user, pk)
-    return render(request, "cases/note_detail.html", {"note": note})
+    return render(request, "cases/note_detail.html", {"note": note, "next": request.path})
 
 
 @clinician_required
@@ -92,33 +156,93 @@ def note_create(request, patient_pk):
     case = selectors.open_case_of_patient(patient)
     if case is None:
         raise Http404("No open case.")
-    form = NoteForm(request.POST or None)
+    medications = selectors.linkable_medications(request.user, patient)
+    current = list(medications)
+    gate.record_reads(request.user, current)
+    form = NoteForm(
+        request.POST if request.method == "POST" else None,
+        medications=medications,
+        preselect=_last_changed(current),
+        writer_role=request.user.clinician.role,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.note_create(case=case, author=request.user, **form.cleaned_data)
+            services.note_create(case=case, author=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Observation saved.")
-            return redirect(note)
-    return render(request, "cases/note_form.html", {"form": form, "patient": patient})
+            return redirect("cases:patient_detail", patient.pk)
+    context = {"form": form, "patient": patient, "current_medications": current}
+    return render(request, "cases/note_form.html", context)
+
+
+def _last_changed(medications) -> list:
+    """The active medication changed most recently: what "the last change" is about."""
+    active = [m for m in medications if m.status == "active" and m.last_change_on]
+    if not active:
+        return []
+    return [max(active, key=lambda m: m.last_change_on)]
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def note_edit(request, pk):
     note = gate.get_own_for_user(request.user, ProgressNote, pk)
-    form = NoteForm(request.POST or None, instance=note)
+    patient = note.case.patient
+    medications = selectors.linkable_medications(request.user, patient, note=note)
+    form = NoteForm(
+        request.POST if request.method == "POST" else None,
+        instance=note,
+        medications=medications,
+        writer_role=request.user.clinician.role,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.note_update(note=note, author=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Observation updated.")
             return redirect(note)
-    return render(
-        request, "cases/note_form.html", {"form": form, "patient": note.case.patient, "note": note}
-    )
+    context = {"form": form, "patient": patient, "note": note}
+    return render(request, "cases/note_form.html", context)
+
+
+@clinician_required
+@require_POST
+def note_review(request, pk):
+    """Mark one observation reviewed by the signed-in clinician."""
+    note = gate.get_for_user(request.user, ProgressNote, pk)
+    try:
+        services.note_mark_reviewed(note=note, reviewer=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"Observation of {note.observed_on:%Y-%m-%d} marked reviewed.")
+    return redirect(_next_url(request, reverse("cases:note_detail", args=[note.pk])))
+
+
+@clinician_required
+@require_POST
+def patient_notes_review(request, patient_pk):
+    """Mark reviewed the observations of one patient that were on the page (their ids are
+    posted), so nothing that arrived since is marked unseen."""
+    patient = selectors.access_patient_by_id(request.user, patient_pk)
+    ids = [int(value) for value in request.POST.getlist("note")[:1000] if value.isdigit()]
+    notes = selectors.notes_to_review(request.user, patient=patient).filter(pk__in=ids)
+    count = services.note_mark_reviewed_many(notes=list(notes), reviewer=request.user)
+    messages.success(request, f"{count} observation(s) marked reviewed.")
+    return redirect(_next_url(request, reverse("cases:patient_detail", args=[patient.pk])))
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    # Only a path on this site: redirect() would take anything else for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -5,10 +5,11 @@ class MedicationsConfig(AppConfig):
     name = "medications"
 
     def ready(self) -> None:
+        from cases import extensions
         from cases.categories import Category
         from releases import gate
 
-        from . import models
+        from . import models, panels, selectors
 
         for model, permission_model, patient_path, author, label, date_field in [
             (
@@ -45,3 +46,9 @@ class MedicationsConfig(AppConfig):
                 label=label,
                 date_field=date_field,
             )
+
+        extensions.add_timeline(selectors.medication_timeline)
+        extensions.add_patient_panel(panels.medication_panel)
+        extensions.add_home_panel(panels.waiting_panel)
+        extensions.add_home_panel(panels.caseload_panel)
+        extensions.add_review_panel(panels.refill_review_panel)

@@ -51,6 +51,13 @@ class Medication(models.Model):
     patient_reported = models.BooleanField(
         default=False, help_text="Recorded by a therapist from what the patient reports."
     )
+    prescribed_elsewhere_by = models.CharField(
+        "prescribed by",
+        max_length=120,
+        blank=True,
+        help_text="For a patient-reported medication: who prescribes it (for example the "
+        "primary care doctor), or 'over the counter'.",
+    )
     # Who wrote this entry: the author for the release gate.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -94,15 +101,40 @@ class Medication(models.Model):
             return self.last_fill_date + timezone.timedelta(days=self.days_supply)
         return None
 
+    @property
+    def supply_days_left(self) -> int | None:
+        """Days until the supply on file runs out (negative: ran out), or None."""
+        ends = self.supply_ends_on
+        return None if ends is None else (ends - timezone.localdate()).days
+
+    @property
+    def dose_summary(self) -> str:
+        """Strength, directions and frequency in one line, as a change records them."""
+        parts = [self.strength, self.directions, self.frequency]
+        return " · ".join(part.strip() for part in parts if part and part.strip())
+
     def clean(self) -> None:
         if self.stop_date and self.start_date and self.stop_date < self.start_date:
             raise ValidationError({"stop_date": "A medication cannot stop before it started."})
+        if self.start_date and self.start_date > timezone.localdate():
+            raise ValidationError({"start_date": "The start date cannot be in the future."})
         if self.patient_reported and self.prescriber_id:
             raise ValidationError(
                 {"prescriber": "A patient-reported medication has no CareCollab prescriber."}
             )
+        if not self.patient_reported and self.prescribed_elsewhere_by:
+            raise ValidationError(
+                {
+                    "prescribed_elsewhere_by": "Only a patient-reported medication names an "
+                    "outside prescriber."
+                }
+            )
         if self.last_fill_date and self.last_fill_date > timezone.localdate():
             raise ValidationError({"last_fill_date": "The fill date cannot be in the future."})
+        if self.status == self.Status.STOPPED and not self.stop_date:
+            raise ValidationError({"stop_date": "Give the date the medication stopped."})
+        if self.status == self.Status.ACTIVE and self.stop_date:
+            raise ValidationError({"stop_date": "An active medication has no stop date."})
 
 
 class MedicationChange(models.Model):
@@ -163,10 +195,32 @@ class RefillRequest(models.Model):
 
     class Meta:
         ordering = ["needed_by", "requested_at"]
-        indexes = [models.Index(fields=["status", "needed_by"])]
+        indexes = [
+            models.Index(fields=["status", "needed_by"]),
+            models.Index(fields=["medication", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Refill request #{self.pk} of {self.requested_at:%Y-%m-%d}"
+
+    @staticmethod
+    def is_late(*, controlled: bool, requested_on, needed_by, lead_days: int) -> bool:
+        """Whether a request gives too little notice: it is for a controlled substance
+        (schedule II-V) and fewer than ``lead_days`` calendar days separate the day it is
+        made (the clinic's local date) from the day the medication is needed. A request
+        made exactly ``lead_days`` ahead is on time; a non-controlled one is never late.
+        """
+        return controlled and (needed_by - requested_on).days < lead_days
+
+    @property
+    def requested_on(self):
+        """The clinic's local date of the request."""
+        return timezone.localdate(self.requested_at)
+
+    @property
+    def notice_days(self) -> int:
+        """Calendar days between the request and the day the medication is needed."""
+        return (self.needed_by - self.requested_on).days
 
 
 class MedicationUserObjectPermission(UserObjectPermissionBase):

@@ -1,5 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "medications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("review/", views.review, name="review"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("refills/", views.refill_list, name="refill_list"),
+    path("refills/<int:pk>/sent/", views.refill_send, name="refill_send"),
+    path("refills/<int:pk>/decline/", views.refill_decline, name="refill_decline"),
+    path("patients/<int:patient_pk>/history/", views.patient_history, name="patient_history"),
+    path("patients/<int:patient_pk>/start/", views.medication_start, name="start"),
+    path("patients/<int:patient_pk>/report/", views.medication_report, name="report"),
+    path("<int:pk>/", views.medication_detail, name="detail"),
+    path("<int:pk>/dose/", views.medication_dose, name="dose"),
+    path("<int:pk>/switch/", views.medication_switch, name="switch"),
+    path("<int:pk>/stop/", views.medication_stop, name="stop"),
+    path("<int:pk>/fill/", views.medication_fill, name="fill"),
+    path("<int:pk>/edit/", views.medication_edit, name="edit"),
+    path("<int:pk>/refill/", views.refill_request_create, name="refill_request"),
+]

@@ -1,5 +1,119 @@
-"""Demo data of the messaging app (synthetic)."""
+"""Demo data of the messaging app (synthetic): a pending referral, a case thread with a
+few messages, an open and an answered consult question, a scheduled case conference.
+Each part is created once; running seed_demo again changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from cases import referrals
+from cases.models import Referral
+from releases.models import InformationRelease
+
+from . import services
+from .models import CaseConference, Message
 
 
 def seed(context: dict) -> None:
-    """Nothing yet."""
+    """Referral for finley; thread, questions and a conference for alex."""
+    _referral(context)
+    _thread(context)
+    _conference(context)
+
+
+def _referral(context: dict) -> None:
+    clinicians = context["clinicians"]
+    therapist, prescriber = clinicians["therapist"], clinicians["prescriber"]
+    finley = context["patients"]["finley"]
+    if Referral.objects.filter(patient=finley, referred_by=therapist.user).exists():
+        return
+    # Finley's release to the prescriber awaits signature, so the referral waits too.
+    release = (
+        InformationRelease.objects.filter(
+            patient=finley, recipient=prescriber, discloser_clinician=therapist
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    referrals.referral_create(
+        referred_by=therapist.user,
+        patient=finley,
+        to_prescriber=prescriber,
+        reason="Synthetic demo: low mood for three months despite weekly therapy; "
+        "please evaluate whether medication could help.",
+        urgency=Referral.Urgency.SOON,
+        observations="Synthetic demo: sleeps about five hours, early waking, appetite down, "
+        "no thoughts of self-harm reported. Open to trying medication.",
+        release=release,
+    )
+
+
+def _thread(context: dict) -> None:
+    clinicians = context["clinicians"]
+    therapist = clinicians["therapist"].user
+    prescriber = clinicians["prescriber"].user
+    case = context["cases"]["alex"]
+    if Message.objects.filter(case=case).exists():
+        return
+    from medications.models import Medication
+
+    medication = Medication.objects.filter(patient=case.patient).order_by("pk").first()
+    note = case.notes.filter(author=therapist, shared=True).order_by("-observed_on").first()
+    services.message_post(
+        case=case,
+        author=therapist,
+        body="Synthetic demo: Alex told me this week the mornings are hard since the last "
+        "dose change. I logged it as an observation.",
+        note=note,
+    )
+    services.message_post(
+        case=case,
+        author=prescriber,
+        body="Synthetic demo: thanks. I will look at it before our appointment on Friday.",
+        medication=medication,
+    )
+    answered = services.message_post(
+        case=case,
+        author=therapist,
+        kind=Message.Kind.QUESTION,
+        body="Synthetic demo: is it safe for Alex to take the evening dose an hour later "
+        "on work nights?",
+    )
+    services.question_answer(
+        question=answered,
+        author=prescriber,
+        body="Synthetic demo: yes, up to two hours later is fine; keep it consistent.",
+    )
+    services.message_post(
+        case=case,
+        author=therapist,
+        kind=Message.Kind.QUESTION,
+        body="Synthetic demo: Alex asks whether the nausea will pass, or whether we should "
+        "consider moving the morning dose to the evening.",
+        medication=medication,
+    )
+
+
+def _conference(context: dict) -> None:
+    clinicians = context["clinicians"]
+    therapist = clinicians["therapist"].user
+    prescriber = clinicians["prescriber"].user
+    case = context["cases"]["blair"]
+    if CaseConference.objects.filter(case=case).exists():
+        return
+    # Next Tuesday at 12:30, local time.
+    today = timezone.localdate()
+    day = today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 30)))
+    conference = services.conference_request(
+        case=case,
+        requested_by=therapist,
+        agenda="Synthetic demo: how is our alliance with Blair? Blair skipped two sessions "
+        "after the dose change; what would strengthen the alliance, and how does Blair "
+        "perceive the pharmacology care?",
+        proposed_at=when,
+        billing_told=True,
+    )
+    services.conference_confirm(conference=conference, actor=prescriber)

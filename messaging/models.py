@@ -1,9 +1,233 @@
-"""Case messaging and notifications."""
+"""Case messaging (threads, consult questions, case conferences) and notifications."""
 
+from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
+
+from cases.models import Case
+
+
+class Message(models.Model):
+    """One message in a case's thread, shared PHI of the category "messages".
+
+    A plain message or a consult question. A question is open until someone on the
+    care team answers it: the answer is a plain message of the same thread, and the
+    question keeps a pointer to it (``answer``) and the time it was answered. A message
+    may point at one medication or one observation of the same patient; the reader
+    sees what it points at only if the gate lets them read that record too.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        QUESTION = "question", "Consult question"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_messages"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    body = models.TextField()
+    # Questions only: open until answered.
+    state = models.CharField(max_length=10, choices=State.choices, blank=True)
+    answer = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answered_question",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    medication = models.ForeignKey(
+        "medications.Medication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The medication this message is about.",
+    )
+    note = models.ForeignKey(
+        "cases.ProgressNote",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="observation",
+        help_text="The observation this message is about.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["case", "created_at"]),
+            models.Index(fields=["kind", "state", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="question", state__in=["open", "answered"]) | Q(kind="message", state="")
+                ),
+                name="message_state_only_for_questions",
+            ),
+            models.CheckConstraint(
+                condition=Q(medication__isnull=True) | Q(note__isnull=True),
+                name="message_points_at_one_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No text: this string reaches logs, the audit trail and the disclosure list.
+        label = "Consult question" if self.kind == self.Kind.QUESTION else "Message"
+        return f"{label} #{self.pk} of {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.QUESTION:
+            return reverse("messaging:question_detail", args=[self.pk])
+        return reverse("messaging:thread", args=[self.case_id]) + f"#message-{self.pk}"
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == self.Kind.QUESTION
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == self.Kind.QUESTION and self.state == self.State.OPEN
+
+    def clean(self) -> None:
+        if not (self.body or "").strip():
+            raise ValidationError({"body": "Write the message."})
+        if self.kind == self.Kind.QUESTION and self.state not in self.State.values:
+            raise ValidationError({"state": "A consult question is open or answered."})
+        if self.kind == self.Kind.MESSAGE and self.state:
+            raise ValidationError({"state": "Only a consult question is open or answered."})
+        if self.medication_id and self.note_id:
+            raise ValidationError("Point at one record: a medication or an observation.")
+        patient_id = self.case.patient_id if self.case_id else None
+        if self.medication_id and self.medication.patient_id != patient_id:
+            raise ValidationError({"medication": "Choose a medication of this patient."})
+        if self.note_id and self.note.case.patient_id != patient_id:
+            raise ValidationError({"note": "Choose an observation of this patient."})
+
+
+class MessageUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants: who may read which message (kept by releases.gate)."""
+
+    content_object = models.ForeignKey(Message, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class MessageRead(models.Model):
+    """A reader's read marker on one message: unread is "no marker of mine"."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reads")
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reads"
+    )
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reader"], name="message_read_once")
+        ]
+        indexes = [models.Index(fields=["reader", "message"])]
+
+    def __str__(self) -> str:
+        return f"Message #{self.message_id} read by user #{self.reader_id}"
+
+
+class CaseConference(models.Model):
+    """A joint review of a case the two clinicians hold ("how is our alliance with this
+    patient?"). Either clinician asks with an agenda and a proposed time; another member
+    of the care team confirms it (or proposes another time); afterwards one of them
+    records the outcome. Shared PHI of the category "messages", authored by whoever
+    asked for it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="conferences")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conferences_requested"
+    )
+    agenda = models.TextField(
+        help_text="For example: are there issues in the therapeutic alliance, what would "
+        "strengthen it, how the patient perceives their pharmacology care."
+    )
+    proposed_at = models.DateTimeField("proposed time")
+    # Who proposed the time on the table: another member confirms it.
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_notes = models.TextField(blank=True)
+    billing_told = models.BooleanField(
+        "the patient was told such sessions may be billed", default=False
+    )
+    held_on = models.DateField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "status"]),
+            models.Index(fields=["status", "proposed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case conference #{self.pk} of {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("messaging:conference_detail", args=[self.pk])
+
+    @property
+    def when(self):
+        """The time agreed on, or the time proposed."""
+        return self.scheduled_at or self.proposed_at
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.status in (self.Status.REQUESTED, self.Status.SCHEDULED)
+
+    def clean(self) -> None:
+        if not (self.agenda or "").strip():
+            raise ValidationError({"agenda": "Say what you want to review together."})
+        if self.status == self.Status.HELD:
+            if not self.outcome_notes.strip():
+                raise ValidationError({"outcome_notes": "Write what came out of the conference."})
+            if self.held_on and self.held_on > timezone.localdate():
+                raise ValidationError({"held_on": "A conference cannot be held in the future."})
+
+
+class CaseConferenceUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(CaseConference, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
 
 
 class Notification(models.Model):
@@ -104,3 +328,12 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder #{self.pk} ({self.kind}, due {self.due_on:%Y-%m-%d})"
+
+
+# Clinical text is masked in the change log (who changed what and when stays recorded).
+auditlog.register(Message, mask_fields=["body"], mask_callable="releases.audit.redact")
+auditlog.register(
+    CaseConference,
+    mask_fields=["agenda", "outcome_notes"],
+    mask_callable="releases.audit.redact",
+)

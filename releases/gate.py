@@ -163,6 +163,30 @@ def _covering_release(kind: SharedKind, user: User, when: datetime, category: st
     return Subquery(releases, output_field=models.BigIntegerField())
 
 
+def covering_release(*, reader, author, patient, category: str, when=None) -> Subquery:
+    """Subquery: the id of a release active at ``when`` under which ``reader`` may read
+    what ``author`` writes about ``patient`` in ``category`` (the release part of the
+    rule, as in :func:`_covering_release`; care team and grants are :func:`visible`'s).
+
+    ``reader``, ``author`` and ``patient`` are ids, instances or ``OuterRef``s, so one rule
+    answers both "annotate these rows" and "would a record written now reach this reader?"
+    (who may post in a case thread, which referrals still wait for a release).
+    """
+    when = when or timezone.now()
+    forward = Q(recipient__user=reader) & (
+        Q(discloser_clinician__user=author) | Q(discloser_clinic__clinicians__user=author)
+    )
+    backward = Q(mutual=True, discloser_clinician__user=reader, recipient__user=author)
+    releases = (
+        InformationRelease.objects.active_at(when)
+        .filter(forward | backward, patient=patient)
+        .filter(**{f"scope_{category}": True})
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Subquery(releases, output_field=models.BigIntegerField())
+
+
 def _release_annotation(kind: SharedKind, user: User, when: datetime):
     if kind.category:
         return _covering_release(kind, user, when, kind.category)
@@ -381,11 +405,35 @@ def grants_sync_for_patient(patient_id: int, *, when=None) -> None:
 
 
 def grants_for_new_object(obj: models.Model) -> None:
-    """Grant read access to a just-written shared object under the releases active now."""
+    """Grant read access to a just-written shared object under the releases active now
+    (a few queries, whatever the size of the patient's record)."""
+    from django.contrib.auth import get_user_model
+
     kind = kind_of(type(obj))
     if not kind.is_shared(obj):
         return
-    grants_sync_for_patient(kind.patient_id_of(obj))
+    category = kind.category_of(obj)
+    author = getattr(obj, kind.author_field)
+    author_clinic_id = getattr(getattr(author, "clinician", None), "clinic_id", None)
+    releases = (
+        InformationRelease.objects.active_at(timezone.now())
+        .filter(patient_id=kind.patient_id_of(obj), **{f"scope_{category}": True})
+        .select_related("discloser_clinician", "recipient")
+    )
+    readers: set[int] = set()
+    for release in releases:
+        discloser_user_id = (
+            release.discloser_clinician.user_id if release.discloser_clinician_id else None
+        )
+        if discloser_user_id == author.pk or (
+            discloser_user_id is None and release.discloser_clinic_id == author_clinic_id
+        ):
+            readers.add(release.recipient.user_id)
+        if release.mutual and release.recipient.user_id == author.pk and discloser_user_id:
+            readers.add(discloser_user_id)
+    readers.discard(author.pk)
+    for reader in get_user_model().objects.filter(pk__in=readers):
+        assign_perm(kind.perm, reader, obj)
 
 
 def grants_remove_for_object(obj: models.Model) -> None:

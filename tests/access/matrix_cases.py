@@ -9,9 +9,24 @@ from .table import Kind, Url
 
 
 def build_note(world, clinician, shared):
+    """The marker is in every text field of the observation, so a page that leaks any of
+    them is caught. A private note carries no question (a private note never asks)."""
     marker = f"OBS-{uuid.uuid4().hex[:10]}"
-    obj = note(world.case, clinician.user, shared=shared, body=f"Synthetic {marker}")
+    text = f"Synthetic {marker}"
+    fields = {"body": text, "side_effects": text, "attitude_notes": text}
+    if shared:
+        fields.update(question=text, evaluation_suggestion=text)
+    obj = note(world.case, clinician.user, shared=shared, **fields)
+    world.extra.setdefault(("note", clinician.pk, shared), obj)
     return obj, marker
+
+
+def by_author(w, o):
+    return [w.extra[("note", w.author.pk, True)].pk]
+
+
+CLINICIANS = {"author", "recipient", "colleague", "other_category", "other_clinic"}
+CARE_TEAM = {"author", "recipient", "colleague", "other_category"}
 
 
 KINDS = {
@@ -32,6 +47,27 @@ URLS = [
         allowed=lambda persona, state: (
             persona in {"author", "recipient", "colleague", "other_category"}
         ),
+    ),
+    # The review queue and the caseload list only what the reader may read.
+    Url("medications:review", "observation", "page", allowed=lambda p, s: p in CLINICIANS),
+    Url("medications:caseload", "observation", "page", allowed=lambda p, s: p in CLINICIANS),
+    # Marking reviewed: the reader of the note (its author is told it is theirs).
+    Url(
+        "cases:note_review",
+        "observation",
+        "post",
+        by_author,
+        allowed=lambda persona, state: (
+            persona == "author" or (persona == "recipient" and state == "active")
+        ),
+    ),
+    # Marking a patient's notes reviewed marks only posted notes the reader may read.
+    Url(
+        "cases:patient_notes_review",
+        "observation",
+        "post",
+        lambda w, o: [w.patient.pk],
+        allowed=lambda persona, state: persona in CARE_TEAM,
     ),
 ]
 

@@ -1,0 +1,73 @@
+"""Giving a scale, reading an assessment, a patient's trend and the not-improving list.
+PHI is read only through releases.gate (via assessments.selectors)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from carecollab.forms import add_service_error
+from cases import selectors as case_selectors
+from cases.access import clinician_required, prescriber_required
+from releases import gate
+
+from . import scales, selectors, services
+from .forms import AssessmentForm
+
+
+def _scale_or_404(code: str) -> scales.Scale:
+    try:
+        return scales.get_scale(code)
+    except LookupError:
+        raise Http404("No such scale.") from None
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request, patient_pk, scale):
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    scale = _scale_or_404(scale)
+    case = case_selectors.open_case_of_patient(patient)
+    if case is None:
+        raise Http404("No open case.")
+    # An empty POST is still a submission: bind it, so it is refused with the messages.
+    form = AssessmentForm(request.POST if request.method == "POST" else None, scale=scale)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_record(
+                case=case, administered_by=request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"{scale.name} saved: {assessment.total} ({assessment.band})."
+            )
+            return redirect(assessment)
+    context = {"form": form, "patient": patient, "scale": scale, "scale_js": scale.client_data()}
+    return render(request, "assessments/assessment_form.html", context)
+
+
+@clinician_required
+def assessment_detail(request, pk):
+    assessment = selectors.assessment_for_user(request.user, pk)
+    return render(request, "assessments/assessment_detail.html", {"assessment": assessment})
+
+
+@clinician_required
+def patient_trend(request, patient_pk):
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    found = selectors.trends_of_patient(request.user, patient)
+    gate.record_reads(request.user, [*found.assessments, *found.changes])
+    context = {"patient": patient, "trends": found.trends, "scales": scales.all_scales()}
+    return render(request, "assessments/patient_trend.html", context)
+
+
+@prescriber_required
+def not_improving(request):
+    rows = selectors.patients_not_improving(request.user)
+    gate.record_reads(request.user, [obj for row in rows for obj in row.objects_read])
+    return render(request, "assessments/not_improving.html", {"rows": rows})

@@ -1,0 +1,1 @@
+"""CareCollab's benchmark: ``python -m bench`` (see README, "Benchmark")."""

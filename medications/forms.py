@@ -1,0 +1,304 @@
+"""Forms of the medication pages. They validate what a person can fix on the page; the
+services check the rest (roles, state) and their errors show on the form."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from .models import Medication, MedicationChange
+from .services import REFILL_HORIZON_DAYS
+
+DATE = {"type": "date"}
+
+
+def _date(label: str, help_text: str = "", required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date like 2026-03-14."},
+    )
+
+
+def _strength(value: str) -> str:
+    """A prescribed strength names an amount: '50 mg', '0.5 mg', '20 mg/ml'."""
+    if not any(character.isdigit() for character in value):
+        raise forms.ValidationError("Give the strength with its amount, for example 50 mg.")
+    return value
+
+
+def _not_future(value: dt.date | None, what: str = "The date") -> dt.date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"{what} cannot be in the future.")
+    return value
+
+
+class _Quantities(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=10000,
+        required=False,
+        help_text="Tablets, capsules, patches... per fill.",
+        error_messages={"min_value": "Give a quantity of at least 1."},
+    )
+    days_supply = forms.IntegerField(
+        label="Days of supply",
+        min_value=1,
+        max_value=365,
+        required=False,
+        error_messages={
+            "min_value": "Days of supply must be at least 1.",
+            "max_value": "Days of supply cannot exceed 365.",
+        },
+    )
+    refills_left = forms.IntegerField(
+        label="Refills left",
+        min_value=0,
+        max_value=99,
+        required=False,
+        error_messages={"min_value": "Refills left cannot be negative."},
+    )
+
+
+class _Prescription(forms.Form):
+    name = forms.CharField(max_length=120, help_text="Generic name, for example sertraline.")
+    strength = forms.CharField(max_length=60, help_text="For example 50 mg.")
+    directions = forms.CharField(
+        label="Dose and directions",
+        max_length=200,
+        help_text="For example 1 tablet in the morning.",
+    )
+    frequency = forms.CharField(max_length=60, required=False, help_text="For example once daily.")
+    route = forms.ChoiceField(choices=Medication.Route.choices, initial=Medication.Route.ORAL)
+    controlled_schedule = forms.ChoiceField(
+        label="Controlled substance",
+        choices=Medication.Schedule.choices,
+        required=False,
+        help_text="Schedule II-V refills need more notice.",
+    )
+
+    def clean_strength(self):
+        return _strength(self.cleaned_data["strength"])
+
+
+class MedicationStartForm(_Prescription, _Quantities):
+    """A new prescription."""
+
+    start_date = _date("Start date")
+    filled_on = _date("First filled on", "Leave empty if not filled yet.", required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Why this medication (the therapist sees it under the release).",
+    )
+
+    field_order = [
+        "name",
+        "strength",
+        "directions",
+        "frequency",
+        "route",
+        "controlled_schedule",
+        "start_date",
+        "quantity",
+        "days_supply",
+        "refills_left",
+        "filled_on",
+        "reason",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("start_date", timezone.localdate())
+
+    def clean_start_date(self):
+        return _not_future(self.cleaned_data["start_date"])
+
+    def clean_filled_on(self):
+        return _not_future(self.cleaned_data["filled_on"])
+
+
+class DoseChangeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Change",
+        choices=[
+            (MedicationChange.Kind.INCREASE, "Increase the dose"),
+            (MedicationChange.Kind.DECREASE, "Decrease the dose"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    strength = forms.CharField(label="New strength", max_length=60)
+    directions = forms.CharField(label="New dose and directions", max_length=200)
+    frequency = forms.CharField(max_length=60, required=False)
+    effective_on = _date("From")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, medication: Medication, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.update(
+            strength=medication.strength,
+            directions=medication.directions,
+            frequency=medication.frequency,
+            effective_on=timezone.localdate(),
+        )
+
+    def clean_effective_on(self):
+        return _not_future(self.cleaned_data["effective_on"])
+
+    def clean_strength(self):
+        return _strength(self.cleaned_data["strength"])
+
+
+class SwitchForm(_Prescription, _Quantities):
+    effective_on = _date("Switch on")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    field_order = [
+        "name",
+        "strength",
+        "directions",
+        "frequency",
+        "route",
+        "controlled_schedule",
+        "effective_on",
+        "quantity",
+        "days_supply",
+        "refills_left",
+        "reason",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "New medication"
+        self.initial.setdefault("effective_on", timezone.localdate())
+
+    def clean_effective_on(self):
+        return _not_future(self.cleaned_data["effective_on"])
+
+
+class StopForm(forms.Form):
+    stopped_on = _date("Stopped on")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("stopped_on", timezone.localdate())
+
+    def clean_stopped_on(self):
+        return _not_future(self.cleaned_data["stopped_on"])
+
+
+class FillForm(_Quantities):
+    filled_on = _date("Filled on")
+
+    field_order = ["filled_on", "quantity", "days_supply", "refills_left"]
+
+    def __init__(self, *args, medication: Medication, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].required = True
+        self.fields["days_supply"].required = True
+        self.fields["quantity"].error_messages["required"] = "Give the quantity dispensed."
+        self.fields["days_supply"].error_messages["required"] = "Give the days of supply."
+        refills = medication.refills_left
+        self.initial.update(
+            filled_on=timezone.localdate(),
+            quantity=medication.quantity,
+            days_supply=medication.days_supply,
+            refills_left=max(refills - 1, 0) if refills else refills,
+        )
+
+    def clean_filled_on(self):
+        return _not_future(self.cleaned_data["filled_on"])
+
+
+class ReportedMedicationForm(forms.Form):
+    """A medication the patient reports taking, as the therapist records it."""
+
+    name = forms.CharField(max_length=120)
+    strength = forms.CharField(max_length=60, help_text="As the patient says it, e.g. 20 mg.")
+    directions = forms.CharField(
+        label="How the patient takes it", max_length=200, help_text="For example 1 at night."
+    )
+    frequency = forms.CharField(max_length=60, required=False)
+    route = forms.ChoiceField(choices=Medication.Route.choices, initial=Medication.Route.ORAL)
+    prescribed_elsewhere_by = forms.CharField(
+        label="Prescribed by",
+        max_length=120,
+        required=False,
+        help_text="For example the primary care doctor, or 'over the counter'.",
+    )
+    controlled_schedule = forms.ChoiceField(
+        label="Controlled substance", choices=Medication.Schedule.choices, required=False
+    )
+    start_date = _date("Taking it since", "An approximate date is fine.")
+    reason = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Anything the prescriber should know about it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("start_date", timezone.localdate())
+
+    def clean_start_date(self):
+        return _not_future(self.cleaned_data["start_date"])
+
+
+class ReportedMedicationUpdateForm(ReportedMedicationForm):
+    """What changed in a patient-reported medication (from the date it changed)."""
+
+    def __init__(self, *args, medication: Medication, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["start_date"]
+        self.fields["effective_on"] = _date("Changed on")
+        self.fields["reason"].label = "What the patient told you"
+        for name in self.fields:
+            if hasattr(medication, name) and name != "reason":
+                self.initial[name] = getattr(medication, name)
+        self.initial["effective_on"] = timezone.localdate()
+
+    def clean_effective_on(self):
+        return _not_future(self.cleaned_data["effective_on"])
+
+
+class RefillRequestForm(forms.Form):
+    needed_by = _date("Needed by", "The day the patient runs out.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Pharmacy, or what the patient said.",
+    )
+
+    def __init__(self, *args, medication: Medication, lead_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        supply_ends = medication.supply_ends_on
+        default = supply_ends if supply_ends and supply_ends >= today else today
+        self.initial.setdefault("needed_by", default)
+        if medication.is_controlled:
+            self.fields["needed_by"].help_text = (
+                f"The day the patient runs out. This is a controlled substance: the clinic "
+                f"asks for {lead_days} days' notice, so a date before "
+                f"{today + dt.timedelta(days=lead_days):%Y-%m-%d} makes this a late request."
+            )
+
+    def clean_needed_by(self):
+        needed_by = self.cleaned_data["needed_by"]
+        today = timezone.localdate()
+        if needed_by < today:
+            raise forms.ValidationError("The date it is needed cannot be in the past.")
+        if needed_by > today + dt.timedelta(days=REFILL_HORIZON_DAYS):
+            raise forms.ValidationError(f"Ask at most {REFILL_HORIZON_DAYS} days ahead.")
+        return needed_by
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The therapist reads this and may explain it to the patient.",
+        error_messages={"required": "Say why, so the therapist can explain it."},
+    )

@@ -1,0 +1,373 @@
+"""Medication lists, changes, refill requests, the review queue and the caseload.
+
+Every page reads through the gate (``selectors``) and records what it shows; every
+write is one service call. Edits of a medication are its author's (``get_own_for_user``):
+the prescriber who started it, or the therapist who recorded a patient-reported one.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecollab.forms import add_service_error
+from cases import extensions
+from cases import selectors as case_selectors
+from cases.access import clinician_required, prescriber_required, therapist_required
+from cases.models import Clinician
+from releases import gate
+
+from . import forms, selectors, services
+from .models import Medication, RefillRequest
+
+Role = Clinician.Role
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    # Only a path on this site: redirect() would take anything else for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _submitted(request, form) -> bool:
+    return request.method == "POST" and form.is_valid()
+
+
+def _run(form, service, **kwargs):
+    """Call a service with the form's data; show its refusal on the form. Returns the
+    service's result, or None when it refused."""
+    try:
+        return service(**kwargs, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_error(form, error)
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+    return None
+
+
+def _form_page(request, form, *, title: str, submit: str, patient, medication=None, intro=""):
+    context = {
+        "form": form,
+        "title": title,
+        "submit": submit,
+        "patient": patient,
+        "medication": medication,
+        "intro": intro,
+    }
+    return render(request, "medications/medication_form.html", context)
+
+
+def _own_medication(request, pk, *, patient_reported: bool | None = None) -> Medication:
+    """A medication the signed-in user entered (404, logged, for anything else)."""
+    medication = gate.get_own_for_user(request.user, Medication, pk)
+    if patient_reported is not None and medication.patient_reported != patient_reported:
+        raise gate.refuse(request.user, Medication, pk, reason="wrong kind of entry")
+    return medication
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+@clinician_required
+@require_GET
+def medication_detail(request, pk):
+    medication = selectors.medication_for_user(request.user, pk)
+    changes = list(selectors.changes_visible_to(request.user, medication=medication))
+    refill_requests = list(
+        selectors.refill_requests_visible_to(request.user).filter(medication=medication)[:20]
+    )
+    notes = list(case_selectors.notes_visible_to(request.user).filter(medications=medication)[:30])
+    for refill in refill_requests:
+        refill.readable_medication = medication
+    gate.record_reads(request.user, [*changes, *refill_requests, *notes])
+    context = {
+        "medication": medication,
+        "patient": medication.patient,
+        "changes": changes,
+        "refill_requests": refill_requests,
+        "notes": notes,
+        "is_author": medication.recorded_by_id == request.user.pk,
+        "lead_days": medication.patient.clinic.controlled_refill_lead_days,
+    }
+    return render(request, "medications/medication_detail.html", context)
+
+
+@clinician_required
+@require_GET
+def patient_history(request, patient_pk):
+    """Every medication change of one patient the user may read: what changed when."""
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    changes = list(selectors.changes_visible_to(request.user, patient=patient))
+    gate.record_reads(request.user, changes)
+    return render(
+        request, "medications/patient_history.html", {"patient": patient, "changes": changes}
+    )
+
+
+# --- prescriber -----------------------------------------------------------------------
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def medication_start(request, patient_pk):
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    form = forms.MedicationStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        medication = _run(form, services.medication_start, patient=patient, author=request.user)
+        if medication:
+            messages.success(request, "Medication started.")
+            return redirect("cases:patient_detail", patient.pk)
+    return _form_page(request, form, title="Start a medication", submit="Start", patient=patient)
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def medication_dose(request, pk):
+    medication = _own_medication(request, pk, patient_reported=False)
+    form = forms.DoseChangeForm(
+        request.POST if request.method == "POST" else None, medication=medication
+    )
+    if _submitted(request, form) and _run(
+        form, services.medication_change_dose, medication=medication, author=request.user
+    ):
+        messages.success(request, "Dose changed.")
+        return redirect("cases:patient_detail", medication.patient_id)
+    return _form_page(
+        request,
+        form,
+        title="Change the dose",
+        submit="Change the dose",
+        patient=medication.patient,
+        medication=medication,
+    )
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def medication_switch(request, pk):
+    medication = _own_medication(request, pk, patient_reported=False)
+    form = forms.SwitchForm(request.POST if request.method == "POST" else None)
+    if _submitted(request, form) and _run(
+        form, services.medication_switch, medication=medication, author=request.user
+    ):
+        messages.success(request, "Medication switched.")
+        return redirect("cases:patient_detail", medication.patient_id)
+    return _form_page(
+        request,
+        form,
+        title="Switch to another medication",
+        submit="Switch",
+        patient=medication.patient,
+        medication=medication,
+        intro="The current medication stops on the date of the switch and the new one starts.",
+    )
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def medication_fill(request, pk):
+    medication = _own_medication(request, pk, patient_reported=False)
+    form = forms.FillForm(request.POST if request.method == "POST" else None, medication=medication)
+    if _submitted(request, form) and _run(
+        form, services.medication_fill, medication=medication, author=request.user
+    ):
+        messages.success(request, "Fill recorded.")
+        return redirect(medication)
+    return _form_page(
+        request,
+        form,
+        title="Record a fill",
+        submit="Record the fill",
+        patient=medication.patient,
+        medication=medication,
+        intro="The supply counts from this fill: refill reminders follow it.",
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def medication_stop(request, pk):
+    medication = _own_medication(request, pk)
+    form = forms.StopForm(request.POST if request.method == "POST" else None)
+    if _submitted(request, form) and _run(
+        form, services.medication_stop, medication=medication, author=request.user
+    ):
+        messages.success(request, "Medication stopped.")
+        return redirect("cases:patient_detail", medication.patient_id)
+    return _form_page(
+        request,
+        form,
+        title="Stop the medication",
+        submit="Stop",
+        patient=medication.patient,
+        medication=medication,
+        intro="Open refill requests of this medication are closed with it.",
+    )
+
+
+# --- therapist ------------------------------------------------------------------------
+
+
+@therapist_required
+@require_http_methods(["GET", "POST"])
+def medication_report(request, patient_pk):
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    form = forms.ReportedMedicationForm(request.POST if request.method == "POST" else None)
+    if _submitted(request, form) and _run(
+        form, services.medication_report, patient=patient, author=request.user
+    ):
+        messages.success(request, "Patient-reported medication recorded.")
+        return redirect("cases:patient_detail", patient.pk)
+    return _form_page(
+        request,
+        form,
+        title="Record a medication the patient reports",
+        submit="Record",
+        patient=patient,
+        intro="For medications prescribed outside CareCollab or bought over the counter.",
+    )
+
+
+@therapist_required
+@require_http_methods(["GET", "POST"])
+def medication_edit(request, pk):
+    medication = _own_medication(request, pk, patient_reported=True)
+    form = forms.ReportedMedicationUpdateForm(
+        request.POST if request.method == "POST" else None, medication=medication
+    )
+    if _submitted(request, form) and _run(
+        form, services.medication_report_update, medication=medication, author=request.user
+    ):
+        messages.success(request, "Medication updated.")
+        return redirect(medication)
+    return _form_page(
+        request,
+        form,
+        title="Update a patient-reported medication",
+        submit="Save the change",
+        patient=medication.patient,
+        medication=medication,
+    )
+
+
+@therapist_required
+@require_http_methods(["GET", "POST"])
+def refill_request_create(request, pk):
+    medication = selectors.medication_for_user(request.user, pk)
+    lead_days = medication.patient.clinic.controlled_refill_lead_days
+    form = forms.RefillRequestForm(
+        request.POST if request.method == "POST" else None,
+        medication=medication,
+        lead_days=lead_days,
+    )
+    if request.method == "POST" and form.is_valid():
+        refill = _run(
+            form, services.refill_request_create, medication=medication, requested_by=request.user
+        )
+        if refill:
+            if refill.late:
+                messages.warning(
+                    request,
+                    f"Refill requested. It gives {refill.notice_days} days' notice for a "
+                    f"controlled substance (the clinic asks for {lead_days}): it is marked "
+                    "late for the prescriber, and may be worth exploring with the patient.",
+                )
+            else:
+                messages.success(request, "Refill requested.")
+            return redirect("cases:patient_detail", medication.patient_id)
+    return _form_page(
+        request,
+        form,
+        title="Request a refill",
+        submit="Request the refill",
+        patient=medication.patient,
+        medication=medication,
+    )
+
+
+# --- refill requests ------------------------------------------------------------------
+
+REFILL_FILTERS = {"open": "Open", "sent": "Sent", "declined": "Declined", "all": "All"}
+
+
+@clinician_required
+@require_GET
+def refill_list(request):
+    status = request.GET.get("status", "open")
+    if status not in REFILL_FILTERS:
+        status = "open"
+    requests = selectors.refill_requests_visible_to(
+        request.user, status=None if status == "all" else status
+    )
+    requests = list(requests[:200])
+    medications = selectors.attach_readable_medications(request.user, requests)
+    gate.record_reads(request.user, [*requests, *medications])
+    context = {"requests": requests, "status": status, "filters": REFILL_FILTERS}
+    return render(request, "medications/refill_list.html", context)
+
+
+@prescriber_required
+@require_POST
+def refill_send(request, pk):
+    refill = gate.get_for_user(request.user, RefillRequest, pk)
+    try:
+        services.refill_request_send(refill_request=refill, handler=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, "Refill marked as sent to the pharmacy.")
+    return redirect(_next_url(request, reverse("medications:refill_list")))
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def refill_decline(request, pk):
+    refill = selectors.refill_request_for_user(request.user, pk)
+    form = forms.DeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refill_request_decline(
+                refill_request=refill, handler=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Refill request declined; the therapist sees why.")
+            return redirect(_next_url(request, reverse("medications:refill_list")))
+    context = {"form": form, "refill": refill, "next": _next_url(request, "")}
+    return render(request, "medications/refill_decline.html", context)
+
+
+# --- review queue and caseload -------------------------------------------------------
+
+
+@clinician_required
+@require_GET
+def review(request):
+    """Shared observations waiting for the user's review, flagged first, by patient."""
+    groups, total = selectors.review_queue(request.user)
+    gate.record_reads(request.user, selectors.review_records(groups))
+    is_prescriber = request.user.clinician.role == Role.PRESCRIBER
+    context = {
+        "groups": groups,
+        "total": total,
+        "shown": sum(len(group.notes) for group in groups),
+        "panels": extensions.review_panels(request) if is_prescriber else [],
+    }
+    return render(request, "medications/review.html", context)
+
+
+@clinician_required
+@require_GET
+def caseload(request):
+    """My patients, and what is due for each."""
+    rows = selectors.caseload(request.user)
+    return render(request, "medications/caseload.html", {"rows": rows})

@@ -1,0 +1,258 @@
+"""Forms of the messaging pages: they validate input; the services act."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import Referral
+
+from .models import CaseConference, Message
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+def datetime_field(**kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        widget=DateTimeInput, input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"], **kwargs
+    )
+
+
+class MessageForm(forms.Form):
+    """A message or a consult question in a case thread, optionally about one record."""
+
+    kind = forms.ChoiceField(
+        choices=Message.Kind.choices,
+        initial=Message.Kind.MESSAGE,
+        widget=forms.RadioSelect,
+        label="Send as",
+        help_text="A consult question stays open in the care team's queue until answered.",
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, label="Your message"
+    )
+    about = forms.ChoiceField(required=False, label="About (optional)")
+
+    def __init__(self, *args, medications=(), notes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.medications = {m.pk: m for m in medications}
+        self.notes = {n.pk: n for n in notes}
+        choices = [("", "Nothing in particular")]
+        if self.medications:
+            choices.append(
+                (
+                    "Medications",
+                    [
+                        (f"medication:{m.pk}", f"{m.name} {m.strength}".strip())
+                        for m in self.medications.values()
+                    ],
+                )
+            )
+        if self.notes:
+            choices.append(
+                (
+                    "Observations",
+                    [
+                        (f"note:{n.pk}", f"Observation of {n.observed_on:%Y-%m-%d}")
+                        for n in self.notes.values()
+                    ],
+                )
+            )
+        self.fields["about"].choices = choices
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write the message.")
+        return body
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {"kind": data["kind"], "body": data["body"]}
+        about = data.get("about") or ""
+        if about.startswith("medication:"):
+            kwargs["medication"] = self.medications[int(about.split(":", 1)[1])]
+        elif about.startswith("note:"):
+            kwargs["note"] = self.notes[int(about.split(":", 1)[1])]
+        return kwargs
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, label="Your answer"
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write the answer.")
+        return body
+
+
+AGENDA_HELP = (
+    "For example: are there issues in the therapeutic alliance? What would strengthen it? "
+    "How does the patient perceive their pharmacology care?"
+)
+
+
+def _future(value: dt.datetime) -> dt.datetime:
+    if value and value <= timezone.now():
+        raise forms.ValidationError("Propose a time in the future.")
+    return value
+
+
+class ConferenceRequestForm(forms.Form):
+    agenda = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=5000, help_text=AGENDA_HELP
+    )
+    proposed_at = datetime_field(label="Proposed time")
+    billing_told = forms.BooleanField(
+        required=False,
+        label=CaseConference._meta.get_field("billing_told").verbose_name.capitalize(),
+    )
+
+    def clean_proposed_at(self):
+        return _future(self.cleaned_data["proposed_at"])
+
+
+class ProposeTimeForm(forms.Form):
+    proposed_at = datetime_field(label="Another time")
+
+    def clean_proposed_at(self):
+        return _future(self.cleaned_data["proposed_at"])
+
+
+class OutcomeForm(forms.Form):
+    held_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Held on", initial=timezone.localdate
+    )
+    outcome_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+        label="Outcome",
+        help_text="What you agreed on, and what each of you will do.",
+    )
+    billing_told = forms.BooleanField(
+        required=False,
+        label=CaseConference._meta.get_field("billing_told").verbose_name.capitalize(),
+    )
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on and held_on > timezone.localdate():
+            raise forms.ValidationError("A conference cannot be held in the future.")
+        return held_on
+
+
+class SnoozeForm(forms.Form):
+    PRESETS = [
+        ("hour", "For an hour"),
+        ("afternoon", "Until 1 pm"),
+        ("tomorrow", "Until tomorrow, 8 am"),
+        ("week", "Until next Monday, 8 am"),
+        ("custom", "Until…"),
+    ]
+    preset = forms.ChoiceField(choices=PRESETS, initial="tomorrow", label="Snooze")
+    until = datetime_field(required=False, label="Until")
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("preset")
+        if preset == "custom" and not cleaned.get("until"):
+            self.add_error("until", "Choose when it comes back.")
+        return cleaned
+
+    def until_time(self, now: dt.datetime | None = None) -> dt.datetime:
+        """The moment the notification comes back, in the clinic's time zone."""
+        now = timezone.localtime(now or timezone.now())
+        preset = self.cleaned_data["preset"]
+        eight = dt.time(8, 0)
+        if preset == "hour":
+            return now + dt.timedelta(hours=1)
+        if preset == "afternoon":
+            today_one = now.replace(hour=13, minute=0, second=0, microsecond=0)
+            return today_one if today_one > now else today_one + dt.timedelta(days=1)
+        if preset == "tomorrow":
+            day = now.date() + dt.timedelta(days=1)
+            return timezone.make_aware(dt.datetime.combine(day, eight))
+        if preset == "week":
+            day = now.date() + dt.timedelta(days=7 - now.weekday())
+            return timezone.make_aware(dt.datetime.combine(day, eight))
+        return self.cleaned_data["until"]
+
+
+class ReferralForm(forms.Form):
+    """A therapist's referral for medication evaluation."""
+
+    patient = forms.ModelChoiceField(queryset=None, empty_label="Choose a patient")
+    to_prescriber = forms.ModelChoiceField(
+        queryset=None, label="Refer to", empty_label="Choose a prescriber"
+    )
+    urgency = forms.ChoiceField(
+        choices=Referral.Urgency.choices, initial=Referral.Urgency.ROUTINE, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        label="Reason for the referral",
+        help_text="What you would like the prescriber to evaluate.",
+    )
+    observations = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10000,
+        required=False,
+        label="What you have seen",
+        help_text="Symptoms, course, what the patient says about medication. "
+        "Only what the prescriber needs.",
+    )
+    release = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="The information release it rests on",
+        empty_label="None yet: ask the clinic admin to prepare one",
+        help_text="The prescriber can open the referral once a release from you to them, "
+        "covering messages, is active.",
+    )
+
+    def __init__(self, *args, patients, prescribers, releases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+        self.fields["to_prescriber"].queryset = prescribers
+        self.fields["release"].queryset = releases
+        self.fields["release"].label_from_instance = self.release_label
+
+    @staticmethod
+    def release_label(release) -> str:
+        return (
+            f"#{release.pk} · {release.patient.family_name}, {release.patient.given_name} → "
+            f"{release.recipient} · {release.get_status_display()}"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        release, patient = cleaned.get("release"), cleaned.get("patient")
+        prescriber = cleaned.get("to_prescriber")
+        if release and patient and release.patient_id != patient.pk:
+            self.add_error("release", "This release is for another patient.")
+        elif release and prescriber and release.recipient_id != prescriber.pk:
+            self.add_error("release", "This release is to another prescriber.")
+        return cleaned
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        label="Why do you decline?",
+        help_text="The referring therapist reads this. For example: another prescriber "
+        "is better placed, or no evaluation is needed now.",
+    )

@@ -1,0 +1,314 @@
+"""Writes of reminders: the sweeps (rows first), resolution, and exactly-once delivery
+(see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import astuple
+
+from django.db import models, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import F, Q, Value, When
+from django.utils import timezone
+
+from cases.models import Case, Patient, ProgressNote
+from releases import gate
+
+from ..models import Notification, Reminder
+from ..services import notify
+from .rules import EVALUATORS, OPEN, Due, Evaluation
+from .texts import reminder_text, reminder_url
+
+logger = logging.getLogger("carecollab.reminders")
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+
+# A row in "sending" longer than this belongs to a task that died: deliver it again.
+# Longer than the delivery task's hard time limit (messaging.tasks), so a live task is
+# never overtaken.
+STUCK_AFTER = dt.timedelta(minutes=10)
+# After this many claims a delivery that keeps failing is marked failed (it still shows
+# on the due panel; the log says why).
+MAX_ATTEMPTS = 8
+# A reminder sent without its e-mail (its e-mail task was lost) gets it from the
+# redelivery sweep after EMAIL_GRACE, for up to EMAIL_WINDOW after it was sent.
+EMAIL_GRACE = dt.timedelta(minutes=5)
+EMAIL_WINDOW = dt.timedelta(days=1)
+# Pending rows younger than this are left to the task enqueued when they were created.
+REDELIVER_GRACE = dt.timedelta(minutes=2)
+
+# --- sweeps: rows first -------------------------------------------------------------------
+
+
+def _insert(evaluation: Evaluation) -> int:
+    """Insert the due rows that do not exist yet; returns how many were new."""
+    if not evaluation.due:
+        return 0
+    existing = set(
+        Reminder.objects.filter(
+            kind=evaluation.kind,
+            subject_type=evaluation.subject_type,
+            subject_id__in={due.subject_id for due in evaluation.due},
+        ).values_list("kind", "subject_type", "subject_id", "due_on", "recipient_id")
+    )
+    new = [due for due in evaluation.due if astuple(due) not in existing]
+    now = timezone.now()
+    # ignore_conflicts: a second sweep running at the same moment inserts the same keys;
+    # the unique constraint keeps one row and this insert skips it.
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                kind=due.kind,
+                subject_type=due.subject_type,
+                subject_id=due.subject_id,
+                due_on=due.due_on,
+                recipient_id=due.recipient_id,
+                created_at=now,
+            )
+            for due in sorted(new, key=astuple)
+        ],
+        ignore_conflicts=True,
+    )
+    return len(new)
+
+
+def _resolve(evaluation: Evaluation) -> int:
+    """Resolve the open rows of the evaluated subjects that are no longer due."""
+    rows = Reminder.objects.filter(
+        kind=evaluation.kind, subject_type=evaluation.subject_type, status__in=OPEN
+    )
+    if evaluation.scope is not None:
+        rows = rows.filter(subject_id__in=evaluation.scope)
+    keys = rows.values_list("pk", "subject_type", "subject_id", "due_on", "recipient_id")
+    stale = [pk for pk, *key in keys if Due(evaluation.kind, *key) not in evaluation.due]
+    return _mark_resolved(stale)
+
+
+def _mark_resolved(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    now = timezone.now()
+    # Reminders and notifications are not audited records: plain UPDATEs. The in-app
+    # notification of a resolved reminder no longer waits: it counts as read.
+    count = Reminder.objects.filter(pk__in=ids, status__in=OPEN).update(
+        status=Status.RESOLVED, resolved_at=now
+    )
+    Notification.objects.filter(reminder__pk__in=ids, read_at__isnull=True).update(read_at=now)
+    return count
+
+
+@transaction.atomic
+def reminders_sweep(
+    *,
+    today: dt.date | None = None,
+    kinds: Iterable[str] | None = None,
+    patient_ids: Iterable[int] | None = None,
+) -> dict[str, int]:
+    """Create the reminders due today and resolve those no longer due; deliver after commit.
+
+    ``patient_ids`` limits the sweep to some patients (a service that just changed a
+    patient's records may call it); by default every patient is swept.
+    """
+    today = today or timezone.localdate()
+    patients = set(patient_ids) if patient_ids is not None else None
+    created = resolved = 0
+    for kind in kinds or EVALUATORS:
+        evaluation = EVALUATORS[kind](today, patients)
+        created += _insert(evaluation)
+        resolved += _resolve(evaluation)
+    pending = list(
+        Reminder.objects.filter(status=Status.PENDING)
+        .order_by("due_on", "pk")
+        .values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: _enqueue_deliveries(pending))
+    logger.info(
+        "reminder sweep: created=%s resolved=%s pending=%s", created, resolved, len(pending)
+    )
+    return {"created": created, "resolved": resolved, "pending": len(pending)}
+
+
+def _patient_id_of(subject: models.Model) -> int:
+    if isinstance(subject, Patient):
+        return subject.pk
+    if isinstance(subject, Case):
+        return subject.patient_id
+    if isinstance(subject, ProgressNote):
+        return subject.case.patient_id
+    try:
+        return gate.kind_of(type(subject)).patient_id_of(subject)
+    except LookupError:
+        return subject.patient_id
+
+
+@transaction.atomic
+def reminders_resolve_for(subject: models.Model, *, today: dt.date | None = None) -> int:
+    """Resolve the open reminders that acting on ``subject`` made no longer due.
+
+    ``subject`` is anything of one patient: an observation just logged, a question just
+    answered, a release just activated, a refill request, a medication, a case, the
+    patient. Every kind is judged again for that patient, as a sweep would; returns how
+    many reminders were resolved. The periodic sweep does the same for everyone.
+    """
+    today = today or timezone.localdate()
+    patients = {_patient_id_of(subject)}
+    return sum(_resolve(evaluator(today, patients)) for evaluator in EVALUATORS.values())
+
+
+def _enqueue_deliveries(ids: list[int]) -> None:
+    from .. import tasks  # tasks import this module
+
+    tasks.enqueue_many(tasks.deliver_reminder, ids)
+
+
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    from .. import tasks
+
+    tasks.enqueue_many(tasks.send_reminder_email, notification_ids)
+
+
+@transaction.atomic
+def reminders_redeliver(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Hand out again what was never delivered: rows stuck in "sending" past STUCK_AFTER
+    (their worker died), pending rows never enqueued (Redis was down), and sent
+    reminders whose e-mail never went."""
+    now = now or timezone.now()
+    stuck = list(
+        Reminder.objects.filter(
+            status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER
+        ).values_list("pk", flat=True)
+    )
+    claimed = Reminder.objects.filter(pk__in=stuck, status=Status.SENDING)
+    failed = claimed.filter(attempts__gte=MAX_ATTEMPTS).update(status=Status.FAILED)
+    requeued = claimed.update(status=Status.PENDING)
+    pending = list(
+        Reminder.objects.filter(status=Status.PENDING)
+        .filter(Q(created_at__lt=now - REDELIVER_GRACE) | Q(pk__in=stuck))
+        .order_by("due_on", "pk")
+        .values_list("pk", flat=True)
+    )
+    emails = list(
+        reminders_wanting_email()
+        .filter(sent_at__lt=now - EMAIL_GRACE, sent_at__gte=now - EMAIL_WINDOW)
+        .values_list("notification_id", flat=True)
+    )
+
+    def enqueue() -> None:
+        _enqueue_deliveries(pending)
+        _enqueue_emails(emails)
+
+    transaction.on_commit(enqueue)
+    if failed or requeued:
+        logger.warning("reminders stuck in sending: requeued=%s failed=%s", requeued, failed)
+    return {"requeued": requeued, "failed": failed, "pending": len(pending), "emails": len(emails)}
+
+
+# --- delivery: in-app, then e-mail ----------------------------------------------------------
+
+
+def wants_email(user) -> bool:
+    """The recipient asked for reminder e-mails and has an address."""
+    clinician = getattr(user, "clinician", None)
+    return bool(
+        user.is_active and user.email and clinician is not None and clinician.email_reminders
+    )
+
+
+def reminders_wanting_email() -> models.QuerySet[Reminder]:
+    """Sent reminders whose recipient wants e-mail and whose e-mail has not gone."""
+    return Reminder.objects.filter(
+        status=Status.SENT,
+        email_sent_at__isnull=True,
+        notification__isnull=False,
+        recipient__is_active=True,
+        recipient__clinician__email_reminders=True,
+    ).exclude(recipient__email="")
+
+
+def reminder_deliver(*, reminder_id: int) -> bool:
+    """Deliver one reminder in the app, once: claim it, notify, mark it sent.
+
+    Returns False when there was nothing to claim (delivered, resolved, or being
+    delivered by another task). On an error the row goes back to pending for a retry
+    (or to failed after MAX_ATTEMPTS claims) and the error is raised.
+    """
+    now = timezone.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, status=Status.PENDING).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    try:
+        with transaction.atomic():
+            reminder = (
+                Reminder.objects.select_for_update(of=("self",))
+                .select_related("recipient__clinician")
+                .get(pk=reminder_id)
+            )
+            if reminder.status != Status.SENDING:
+                return False  # resolved by a sweep since the claim
+            headline, _ = reminder_text(reminder.kind)
+            notification = notify(
+                recipient=reminder.recipient,
+                kind=Notification.Kind.REMINDER,
+                text=headline,
+                url=reminder_url(reminder),
+                key=f"reminder:{reminder.pk}",
+            )
+            reminder.status = Status.SENT
+            reminder.sent_at = timezone.now()
+            reminder.notification = notification
+            reminder.save(update_fields=["status", "sent_at", "notification"])
+    except Exception:
+        logger.exception("reminder %s: in-app delivery failed", reminder_id)
+        _give_back(reminder_id)
+        raise
+    return True
+
+
+def _give_back(reminder_id: int) -> None:
+    """Return a claimed row to pending for the retry, or to failed after MAX_ATTEMPTS."""
+    try:
+        Reminder.objects.filter(pk=reminder_id, status=Status.SENDING).update(
+            status=SqlCase(
+                When(attempts__gte=MAX_ATTEMPTS, then=Value(Status.FAILED)),
+                default=Value(Status.PENDING),
+            )
+        )
+    except Exception:
+        # The database itself failed: the row stays "sending" and the redelivery sweep
+        # hands it out after STUCK_AFTER.
+        logger.exception("reminder %s: could not give the row back", reminder_id)
+
+
+def reminder_email_send(*, notification_id: int) -> bool:
+    """Send the e-mail of a reminder's notification, exactly once.
+
+    The claim (``email_sent_at`` set by a conditional UPDATE) and the send happen in one
+    transaction: a send that fails rolls the claim back, so a retry sends it; a second
+    sender waits on the row lock and then finds it claimed. The one remaining window:
+    the SMTP server accepted the message and the process died (or the database went
+    away) before COMMIT; the claim rolls back and a retry sends a second copy. The
+    stable Message-ID lets mail systems that de-duplicate drop that copy.
+    """
+    from ..email import reminder_email  # the e-mail module imports this package
+
+    reminder = (
+        Reminder.objects.select_related("recipient__clinician")
+        .filter(notification_id=notification_id)
+        .first()
+    )
+    if reminder is None or not wants_email(reminder.recipient):
+        return False
+    with transaction.atomic():
+        claimed = Reminder.objects.filter(
+            pk=reminder.pk, status=Status.SENT, email_sent_at__isnull=True
+        ).update(email_sent_at=timezone.now())
+        if not claimed:
+            return False
+        reminder_email(reminder).send()
+    logger.info("reminder %s: e-mail sent", reminder.pk)
+    return True

@@ -1,0 +1,197 @@
+"""Case messages, consult questions, case conferences and referrals in the access matrix.
+
+All four are shared PHI of the category "messages". The builders write rows through the
+inserts the services use, without the posting rule: the matrix asks who may *read* a
+row however it came to be (written while a release was active, read after it was
+revoked or expired: the ``recipient`` persona is then a clinician who was on the care
+team before the release ended). The posting rule has its own tests in tests/messaging.
+"""
+
+import datetime as dt
+import uuid
+
+from django.utils import timezone
+
+from cases import referrals
+from cases.categories import Category
+from cases.models import Referral
+from messaging import services
+from messaging.models import Message
+
+from .table import OBJECTS, Kind, Url
+
+
+def _marker(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def build_message(world, clinician, shared):
+    marker = _marker("MSG")
+    message = services._write(case=world.case, author=clinician.user, body=f"Synthetic {marker}")
+    return message, marker
+
+
+def build_question(world, clinician, shared):
+    marker = _marker("ASK")
+    question = services._write(
+        case=world.case,
+        author=clinician.user,
+        body=f"Synthetic {marker}",
+        kind=Message.Kind.QUESTION,
+    )
+    world.extra.setdefault("question", question)
+    return question, marker
+
+
+def build_conference(world, clinician, shared):
+    marker = _marker("CONF")
+    conference = services._conference_write(
+        case=world.case,
+        requested_by=clinician.user,
+        agenda=f"Synthetic {marker}",
+        proposed_at=timezone.now() + dt.timedelta(days=3),
+        billing_told=False,
+    )
+    world.extra.setdefault("conference", conference)
+    return conference, marker
+
+
+def build_referral(world, clinician, shared):
+    """A therapist's referral to the recipient (prescribers do not refer)."""
+    if not clinician.is_therapist:
+        return None
+    marker = _marker("REF")
+    # One pending referral per patient and prescriber: the earlier one is withdrawn.
+    for pending in Referral.objects.filter(
+        patient=world.patient, to_prescriber=world.recipient, status=Referral.Status.PENDING
+    ):
+        referrals.referral_withdraw(referral=pending, actor=pending.referred_by)
+    referral = referrals.referral_create(
+        referred_by=clinician.user,
+        patient=world.patient,
+        to_prescriber=world.recipient,
+        reason=f"Synthetic {marker}",
+        observations="Synthetic observations",
+    )
+    world.extra.setdefault("referral", referral)
+    return referral, marker
+
+
+KINDS = {
+    "message": Kind(category=Category.MESSAGES, build=build_message, has_private=False),
+    "consult question": Kind(category=Category.MESSAGES, build=build_question, has_private=False),
+    "case conference": Kind(category=Category.MESSAGES, build=build_conference, has_private=False),
+    "referral": Kind(
+        category=Category.MESSAGES,
+        build=build_referral,
+        has_private=False,
+        objects=tuple(o for o in OBJECTS if o in ("by_author", "late_by_author")),
+    ),
+}
+
+CARE_TEAM = {"author", "recipient", "colleague", "other_category"}
+
+
+def care_team(persona, state):
+    return persona in CARE_TEAM
+
+
+def readers_of_the_authors_row(persona, state):
+    """Who passes the access step of an action on the author's row: those who read it
+    (the action's own rules are tested with the feature)."""
+    return persona == "author" or (persona == "recipient" and state == "active")
+
+
+def case(w, o):
+    return [w.case.pk]
+
+
+URLS = [
+    # Case thread: the gate decides which messages each reader sees.
+    Url("messaging:thread", "message", "list", case),
+    Url("messaging:thread", "consult question", "list", case),
+    # Consult questions
+    Url("messaging:question_queue", "consult question", "list"),
+    Url("messaging:question_detail", "consult question", "detail", lambda w, o: [o.pk]),
+    Url(
+        "messaging:question_answer",
+        "consult question",
+        "post",
+        lambda w, o: [w.extra["question"].pk],
+        allowed=readers_of_the_authors_row,
+    ),
+    # Case conferences
+    Url("messaging:conference_list", "case conference", "list"),
+    Url("cases:patient_detail", "case conference", "list", lambda w, o: [w.patient.pk]),
+    Url("messaging:conference_detail", "case conference", "detail", lambda w, o: [o.pk]),
+    Url("messaging:conference_propose", "case conference", "detail", lambda w, o: [o.pk]),
+    Url("messaging:conference_outcome", "case conference", "detail", lambda w, o: [o.pk]),
+    Url("messaging:conference_request", "case conference", "page", case, allowed=care_team),
+    Url(
+        "messaging:conference_confirm",
+        "case conference",
+        "post",
+        lambda w, o: [w.extra["conference"].pk],
+        allowed=readers_of_the_authors_row,
+    ),
+    Url(
+        "messaging:conference_cancel",
+        "case conference",
+        "post",
+        lambda w, o: [w.extra["conference"].pk],
+        allowed=readers_of_the_authors_row,
+    ),
+    # Referrals
+    Url("messaging:referral_list", "referral", "list"),
+    Url("messaging:referral_detail", "referral", "detail", lambda w, o: [o.pk]),
+    Url(
+        "messaging:referral_create",
+        "referral",
+        "page",
+        # Therapists refer their own patients; the other clinic's therapist sees a form
+        # listing only theirs.
+        allowed=lambda persona, state: persona in {"author", "other_clinic"},
+    ),
+    Url(
+        "messaging:referral_decline",
+        "referral",
+        "page",
+        lambda w, o: [w.extra["referral"].pk],
+        allowed=lambda persona, state: persona == "recipient" and state == "active",
+    ),
+    Url(
+        "messaging:referral_accept",
+        "referral",
+        "post",
+        lambda w, o: [w.extra["referral"].pk],
+        # The addressee passes the access step in every state; before a release is
+        # active the service refuses with a plain message (tests/messaging).
+        allowed=lambda persona, state: persona == "recipient",
+    ),
+    Url(
+        "messaging:referral_withdraw",
+        "referral",
+        "post",
+        lambda w, o: [w.extra["referral"].pk],
+        allowed=lambda persona, state: persona == "author",
+    ),
+    Url(
+        "messaging:referral_waiting",
+        "referral",
+        "page",
+        # Each clinic admin sees their own clinic's list, with no clinical text.
+        allowed=lambda persona, state: persona in {"clinic_admin", "other_clinic_admin"},
+    ),
+]
+
+NOT_PHI = {
+    "messaging:inbox": "threads of the user's care teams with counts of the messages the "
+    "gate lets them read; no message text (tested in tests/messaging)",
+    "messaging:notification_list": "the user's own notifications; their texts hold no PHI",
+    "messaging:notification_open": "marks the user's own notification read and follows it",
+    "messaging:notification_read": "own notification",
+    "messaging:notification_read_all": "own notifications",
+    "messaging:notification_dismiss": "own notification",
+    "messaging:notification_snooze": "own notification",
+    "messaging:notification_unsnooze": "own notification",
+}
