@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "releases.gate.RequestCacheMiddleware",
     "carecollab.middleware.RejectNulBytesMiddleware",
     "carecollab.middleware.MethodNotAllowedPageMiddleware",
     "carecollab.middleware.AbsoluteSessionLimitMiddleware",

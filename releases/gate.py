@@ -20,16 +20,19 @@ gate imports no app but ``cases``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
@@ -145,28 +148,10 @@ def _clinician_reader(user: User) -> bool:
     return clinician is not None and clinician.role != Clinician.Role.CLINIC_ADMIN
 
 
-def _covering_release(kind: SharedKind, user: User, when: datetime, category: str) -> Subquery:
-    """Subquery: the id of a release active at ``when`` that lets ``user`` read the row."""
-    author = kind.author_field
-    forward = Q(recipient__user=user) & (
-        Q(discloser_clinician__user=OuterRef(author))
-        | Q(discloser_clinic=OuterRef(f"{author}__clinician__clinic"))
-    )
-    backward = Q(mutual=True, discloser_clinician__user=user, recipient__user=OuterRef(author))
-    releases = (
-        InformationRelease.objects.active_at(when)
-        .filter(forward | backward, patient=OuterRef(kind.patient_path))
-        .filter(**{f"scope_{category}": True})
-        .order_by("pk")
-        .values("pk")[:1]
-    )
-    return Subquery(releases, output_field=models.BigIntegerField())
-
-
 def covering_release(*, reader, author, patient, category: str, when=None) -> Subquery:
     """Subquery: the id of a release active at ``when`` under which ``reader`` may read
     what ``author`` writes about ``patient`` in ``category`` (the release part of the
-    rule, as in :func:`_covering_release`; care team and grants are :func:`visible`'s).
+    rule as :func:`visible` applies it; the care team and the grants are checked there).
 
     ``reader``, ``author`` and ``patient`` are ids, instances or ``OuterRef``s, so one rule
     answers both "annotate these rows" and "would a record written now reach this reader?"
@@ -187,20 +172,158 @@ def covering_release(*, reader, author, patient, category: str, when=None) -> Su
     return Subquery(releases, output_field=models.BigIntegerField())
 
 
-def _release_annotation(kind: SharedKind, user: User, when: datetime):
-    if kind.category:
-        return _covering_release(kind, user, when, kind.category)
-    return Case(
-        *(
-            When(
-                **{kind.category_field: category},
-                then=_covering_release(kind, user, when, category),
-            )
-            for category in kind.categories
-        ),
-        default=Value(None),
-        output_field=models.BigIntegerField(),
+@dataclass(frozen=True)
+class Cover:
+    """What one release active now lets a reader read: shared records about
+    ``patient_id`` in ``categories`` written by ``author_id`` or, for a release from a
+    whole clinic, by any clinician of ``clinic_id``."""
+
+    release_id: int
+    patient_id: int
+    categories: frozenset
+    author_id: int | None = None
+    clinic_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A reader's covers at one instant, and the patients whose care team they are on."""
+
+    user_id: int
+    covers: tuple[Cover, ...]
+    care_team_patients: frozenset
+    when: datetime
+
+    def release_for(self, *, patient_id, author_id, author_clinic_id, category) -> int | None:
+        """The release under which a record is read, or None."""
+        for cover in self.covers:
+            if cover.patient_id != patient_id or category not in cover.categories:
+                continue
+            if cover.author_id is not None and cover.author_id == author_id:
+                return cover.release_id
+            if cover.clinic_id is not None and cover.clinic_id == author_clinic_id:
+                return cover.release_id
+        return None
+
+
+# Within one request the reader's covers are read once (the request is the instant of
+# the read); outside requests (services, tasks, tests) every call reads them afresh.
+_request_readers: ContextVar[dict | None] = ContextVar("gate_request_readers", default=None)
+
+
+@contextlib.contextmanager
+def read_scope():
+    """One instant of reading: within it, each reader's releases and care teams are read
+    once (a request is one; a selector that reads several kinds may open one). Nested
+    scopes share the outer one."""
+    if _request_readers.get() is not None:
+        yield
+        return
+    token = _request_readers.set({})
+    try:
+        yield
+    finally:
+        _request_readers.reset(token)
+
+
+class RequestCacheMiddleware:
+    """Each request is one read scope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with read_scope():
+            return self.get_response(request)
+
+
+def reader_at(user: User, when=None) -> Reader:
+    """The releases active at ``when`` that let ``user`` read, and their care teams
+    (two queries; once per request)."""
+    cache = _request_readers.get()
+    if when is None and cache is not None and user.pk in cache:
+        return cache[user.pk]
+    instant = when or timezone.now()
+    scope_fields = [f"scope_{category}" for category in Category.values]
+    rows = (
+        InformationRelease.objects.active_at(instant)
+        .filter(Q(recipient__user=user) | Q(mutual=True, discloser_clinician__user=user))
+        .values(
+            "pk",
+            "patient_id",
+            "mutual",
+            "discloser_clinic_id",
+            "recipient__user_id",
+            "discloser_clinician__user_id",
+            *scope_fields,
+        )
     )
+    covers = []
+    for row in rows:
+        categories = frozenset(c for c in Category.values if row[f"scope_{c}"])
+        discloser = row["discloser_clinician__user_id"]
+        if row["recipient__user_id"] == user.pk:
+            covers.append(
+                Cover(
+                    release_id=row["pk"],
+                    patient_id=row["patient_id"],
+                    categories=categories,
+                    author_id=discloser,
+                    clinic_id=None if discloser else row["discloser_clinic_id"],
+                )
+            )
+        if row["mutual"] and discloser == user.pk:
+            covers.append(
+                Cover(
+                    release_id=row["pk"],
+                    patient_id=row["patient_id"],
+                    categories=categories,
+                    author_id=row["recipient__user_id"],
+                )
+            )
+    team = CareTeamMember.objects.filter(clinician__user=user).values_list(
+        "case__patient_id", flat=True
+    )
+    reader = Reader(
+        user_id=user.pk,
+        covers=tuple(covers),
+        care_team_patients=frozenset(team),
+        when=instant,
+    )
+    if when is None and cache is not None:
+        cache[user.pk] = reader
+    return reader
+
+
+class _GatedIterable(ModelIterable):
+    """Sets ``gate_release_id`` on each row read through :func:`visible`."""
+
+    def __iter__(self):
+        resolve = self.queryset._hints.get("carecollab_gate")
+        for obj in super().__iter__():
+            if resolve is not None:
+                obj.gate_release_id = resolve(obj)
+            yield obj
+
+
+def _covered(kind: SharedKind, reader: Reader, *, patients_limit: frozenset | None) -> Q:
+    """Rows that the reader's covers reach, as one compact condition: per disclosing
+    author (or clinic) and category, the patients it covers."""
+    groups: dict[tuple, set[int]] = defaultdict(set)
+    for cover in reader.covers:
+        for category in cover.categories.intersection(kind.categories):
+            if patients_limit is None or cover.patient_id in patients_limit:
+                groups[(cover.author_id, cover.clinic_id, category)].add(cover.patient_id)
+    condition = Q()
+    for (author_id, clinic_id, category), patients in groups.items():
+        if author_id is not None:
+            term = Q(**{kind.author_field: author_id})
+        else:
+            term = Q(**{f"{kind.author_field}__clinician__clinic_id": clinic_id})
+        if kind.category_field:
+            term &= Q(**{kind.category_field: category})
+        condition |= term & Q(**{f"{kind.patient_path}__in": sorted(patients)})
+    return condition
 
 
 def visible(
@@ -208,30 +331,50 @@ def visible(
 ) -> QuerySet:
     """The rows of ``model`` that ``user`` may read at ``when`` (default: now).
 
-    Each row is annotated with ``gate_release_id``: the release it is read under, or
-    None for the author's own rows. Filters and joins may be applied to ``queryset``
-    before or after.
+    Rows read under a release carry ``gate_release_id`` (None for the author's own).
+    Filters, joins and slices may be applied to ``queryset`` before or after.
+
+    The releases in force are read first (a handful of rows), so the row condition is
+    plain SQL on indexed columns: no correlated subquery per row, whatever the table
+    size. The grant rows (guardian) are required as well.
     """
     kind = kind_of(model)
     queryset = model._default_manager.all() if queryset is None else queryset
     if not _clinician_reader(user):
         return queryset.none()
-    when = when or timezone.now()
+    reader = reader_at(user, when)
     own = Q(**{kind.author_field: user})
-    on_care_team = Q(
-        Exists(
-            CareTeamMember.objects.filter(
-                case__patient=OuterRef(kind.patient_path), clinician__user=user
-            )
-        )
-    )
+    readable = _covered(kind, reader, patients_limit=reader.care_team_patients)
     if kind.addressee_field:
-        on_care_team |= Q(**{kind.addressee_field: user})
-    granted = Exists(kind.permission_model.objects.filter(content_object=OuterRef("pk"), user=user))
-    release_id = _release_annotation(kind, user, when)
-    return queryset.annotate(
-        gate_release_id=Case(When(own, then=Value(None)), default=release_id)
-    ).filter(own | (kind.shared_q() & Q(gate_release_id__isnull=False) & on_care_team & Q(granted)))
+        addressed = _covered(kind, reader, patients_limit=None)
+        if addressed:
+            readable |= Q(**{kind.addressee_field: user}) & addressed
+    condition = own
+    if readable:
+        granted = Q(
+            pk__in=kind.permission_model.objects.filter(user=user).values("content_object_id")
+        )
+        condition = own | (kind.shared_q() & readable & granted)
+    needs_clinic = any(cover.clinic_id for cover in reader.covers)
+    annotations = {"gate_patient_id": F(kind.patient_path)}
+    if needs_clinic:
+        annotations["gate_author_clinic_id"] = F(f"{kind.author_field}__clinician__clinic_id")
+    gated = queryset.annotate(**annotations).filter(condition)
+    gated._iterable_class = _GatedIterable
+
+    def resolve(obj):
+        author_id = getattr(obj, f"{kind.author_field}_id")
+        if author_id == user.pk:
+            return None
+        return reader.release_for(
+            patient_id=obj.gate_patient_id,
+            author_id=author_id,
+            author_clinic_id=getattr(obj, "gate_author_clinic_id", None),
+            category=kind.category_of(obj),
+        )
+
+    gated._hints = {**gated._hints, "carecollab_gate": resolve}
+    return gated
 
 
 def refuse(user: User, model: type[models.Model], pk, *, reason: str = "not visible") -> Http404:

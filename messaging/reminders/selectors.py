@@ -40,6 +40,11 @@ def reminders_due_for(user, *, limit: int = 20) -> tuple[list[DueItem], int]:
     dismissed, not snoozed); and how many there are in all. Like the other home panels
     it shows patient names and dates, never clinical content, so it records no reads.
     A constant number of queries, whatever the count."""
+    with gate.read_scope():
+        return _reminders_due_for(user, limit=limit)
+
+
+def _reminders_due_for(user, *, limit: int) -> tuple[list[DueItem], int]:
     now = timezone.now()
     showing = Q(notification__isnull=True) | Q(notification__dismissed_at__isnull=True) & (
         Q(notification__snoozed_until__isnull=True) | Q(notification__snoozed_until__lte=now)
