@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     print(f"bench: measuring pages ({repeat} requests per page and variant)", flush=True)
     pages = measure.measure_pages(who, repeat=repeat)
     print("bench: timing the reminder sweeps", flush=True)
-    sweeps = measure.measure_sweeps(repeat=3 if args.smoke else 5)
+    sweeps = measure.measure_sweeps(repeat=3)
     print(f"bench: load on gunicorn for {load_seconds} s", flush=True)
     load = measure.measure_load(who, env=env, seconds=load_seconds)
 

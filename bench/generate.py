@@ -303,11 +303,8 @@ def generate(scale: Scale, *, seed: int = 7, progress=print) -> dict:
     progress(f"  {len(medications)} medications, {len(changes)} changes, {len(requests)} refills")
 
     # --- the guardian index, built by the gate ---------------------------------------
-    for n, patient in enumerate(patients):
-        gate.grants_sync_for_patient(patient.pk)
-        if n and n % 500 == 0:
-            progress(f"  grants: {n}/{len(patients)} patients")
-    progress("  grants built by the gate")
+    granted = gate.grants_rebuild([patient.pk for patient in patients])
+    progress(f"  {granted} grants built by the gate")
 
     prescriber = by_clinic[clinics[0].pk][Role.PRESCRIBER][0]
     therapist = by_clinic[clinics[0].pk][Role.THERAPIST][0]

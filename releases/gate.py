@@ -31,11 +31,11 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet, Subquery, Value
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm
 
 from cases.categories import Category
 from cases.models import CareTeamMember, Clinician
@@ -476,75 +476,117 @@ def read_one(
 # --- grants: the guardian index ---------------------------------------------------
 
 
-def _readers_by_release(release: InformationRelease) -> list[tuple[int, Q]]:
-    """(reader user id, Q over author fields naming whose rows they read) per direction."""
-    pairs = []
-    if release.discloser_clinician_id:
-        authors = Q(pk=release.discloser_clinician.user_id)
-    else:
-        authors = Q(clinician__clinic_id=release.discloser_clinic_id)
-    pairs.append((release.recipient.user_id, authors))
-    if release.mutual and release.discloser_clinician_id:
-        pairs.append((release.discloser_clinician.user_id, Q(pk=release.recipient.user_id)))
-    return pairs
-
-
-def _desired_grants(kind: SharedKind, patient_id: int, when) -> dict[int, set[int]]:
-    """user id -> object ids that active releases of the patient let them read."""
-    from django.contrib.auth import get_user_model
-
-    desired: dict[int, set[int]] = defaultdict(set)
-    releases = (
+def _covers_of_patients(patient_ids: list[int], when) -> dict[int, list[dict]]:
+    """patient id -> the releases active at ``when`` (as plain dicts)."""
+    scope_fields = [f"scope_{category}" for category in Category.values]
+    rows = (
         InformationRelease.objects.active_at(when)
-        .filter(patient_id=patient_id)
-        .select_related("discloser_clinician", "recipient")
-    )
-    for release in releases:
-        categories = [c for c in kind.categories if c in release.scope]
-        if not categories:
-            continue
-        rows = kind.model._default_manager.filter(
-            kind.shared_q(), **{f"{kind.patient_path}_id": patient_id}
+        .filter(patient_id__in=patient_ids)
+        .values(
+            "patient_id",
+            "mutual",
+            "discloser_clinic_id",
+            "recipient__user_id",
+            "discloser_clinician__user_id",
+            *scope_fields,
         )
-        if kind.category_field:
-            rows = rows.filter(**{f"{kind.category_field}__in": categories})
-        for reader_id, authors in _readers_by_release(release):
-            author_ids = get_user_model().objects.filter(authors).values("pk")
-            ids = rows.filter(**{f"{kind.author_field}__in": author_ids}).values_list(
-                "pk", flat=True
-            )
-            desired[reader_id].update(ids)
-    return desired
+    )
+    by_patient: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        row["categories"] = {c for c in Category.values if row[f"scope_{c}"]}
+        by_patient[row["patient_id"]].append(row)
+    return by_patient
+
+
+def _readers_of(row: dict, releases: list[dict]) -> set[int]:
+    """Who, besides its author, the releases let read one shared row."""
+    readers = set()
+    for release in releases:
+        if row["category"] not in release["categories"]:
+            continue
+        discloser = release["discloser_clinician__user_id"]
+        if discloser == row["author"] or (
+            discloser is None and release["discloser_clinic_id"] == row["clinic"]
+        ):
+            readers.add(release["recipient__user_id"])
+        if release["mutual"] and discloser and release["recipient__user_id"] == row["author"]:
+            readers.add(discloser)
+    readers.discard(row["author"])
+    return readers
 
 
 @transaction.atomic
-def grants_sync_for_patient(patient_id: int, *, when=None) -> None:
-    """Make the guardian rows of one patient's shared records match the releases active
-    at ``when``: grant what is covered, remove what is not."""
-    from django.contrib.auth import get_user_model
+def grants_rebuild(patient_ids: Iterable[int], *, when=None, batch: int = 500) -> int:
+    """Make the guardian rows of these patients' shared records match the releases
+    active at ``when``: grant what is covered, remove what is not. A few queries per
+    kind and batch of patients, whatever their number (release activation, revocation,
+    expiry, and rebuilding the index after an import or a restore).
+
+    It writes guardian's direct-FK rows in bulk rather than one ``assign_perm`` call
+    per object; the rows are the same."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
 
     when = when or timezone.now()
-    users = get_user_model().objects
-    for kind in kinds():
-        desired = _desired_grants(kind, patient_id, when)
-        existing: dict[int, set[int]] = defaultdict(set)
-        rows = kind.permission_model.objects.filter(
-            **{f"content_object__{kind.patient_path}_id": patient_id}
-        ).values_list("user_id", "content_object_id")
-        for user_id, object_id in rows:
-            existing[user_id].add(object_id)
-        for user_id in set(desired) | set(existing):
-            to_add = desired.get(user_id, set()) - existing.get(user_id, set())
-            to_remove = existing.get(user_id, set()) - desired.get(user_id, set())
-            if not (to_add or to_remove):
-                continue
-            user = users.get(pk=user_id)
-            if to_add:
-                objs = kind.model._default_manager.filter(pk__in=to_add).only("pk")
-                assign_perm(kind.perm, user, objs)
-            if to_remove:
-                objs = kind.model._default_manager.filter(pk__in=to_remove)
-                remove_perm(kind.perm, user, objs)
+    patient_ids = sorted(set(patient_ids))
+    changed = 0
+    for start in range(0, len(patient_ids), batch):
+        chunk = patient_ids[start : start + batch]
+        releases = _covers_of_patients(chunk, when)
+        for kind in kinds():
+            permission = Permission.objects.get(
+                content_type=ContentType.objects.get_for_model(kind.model),
+                codename=f"view_{kind.model._meta.model_name}",
+            )
+            # Prefixed names: an alias may not shadow a field of the model.
+            values = {
+                "g_patient": F(kind.patient_path),
+                "g_author": F(kind.author_field),
+                "g_clinic": F(f"{kind.author_field}__clinician__clinic_id"),
+                "g_category": F(kind.category_field) if kind.category_field else Value(""),
+            }
+            rows = (
+                kind.model._default_manager.filter(
+                    kind.shared_q(), **{f"{kind.patient_path}__in": chunk}
+                )
+                .values("pk", **values)
+                .iterator(chunk_size=5000)
+            )
+            desired = set()
+            for values_row in rows:
+                row = {
+                    "pk": values_row["pk"],
+                    "author": values_row["g_author"],
+                    "clinic": values_row["g_clinic"],
+                    "category": values_row["g_category"] or kind.category,
+                }
+                for reader in _readers_of(row, releases.get(values_row["g_patient"], [])):
+                    desired.add((reader, row["pk"]))
+            existing = {
+                (user_id, object_id): pk
+                for pk, user_id, object_id in kind.permission_model.objects.filter(
+                    **{f"content_object__{kind.patient_path}__in": chunk}
+                ).values_list("pk", "user_id", "content_object_id")
+            }
+            stale = [pk for pair, pk in existing.items() if pair not in desired]
+            if stale:
+                kind.permission_model.objects.filter(pk__in=stale).delete()
+            missing = [
+                kind.permission_model(
+                    user_id=user_id, content_object_id=object_id, permission=permission
+                )
+                for user_id, object_id in desired - set(existing)
+            ]
+            kind.permission_model.objects.bulk_create(
+                missing, batch_size=5000, ignore_conflicts=True
+            )
+            changed += len(stale) + len(missing)
+    return changed
+
+
+def grants_sync_for_patient(patient_id: int, *, when=None) -> None:
+    """Make one patient's grants match the releases active at ``when``."""
+    grants_rebuild([patient_id], when=when)
 
 
 def grants_for_new_object(obj: models.Model) -> None:
@@ -555,27 +597,16 @@ def grants_for_new_object(obj: models.Model) -> None:
     kind = kind_of(type(obj))
     if not kind.is_shared(obj):
         return
-    category = kind.category_of(obj)
+    patient_id = kind.patient_id_of(obj)
     author = getattr(obj, kind.author_field)
-    author_clinic_id = getattr(getattr(author, "clinician", None), "clinic_id", None)
-    releases = (
-        InformationRelease.objects.active_at(timezone.now())
-        .filter(patient_id=kind.patient_id_of(obj), **{f"scope_{category}": True})
-        .select_related("discloser_clinician", "recipient")
-    )
-    readers: set[int] = set()
-    for release in releases:
-        discloser_user_id = (
-            release.discloser_clinician.user_id if release.discloser_clinician_id else None
-        )
-        if discloser_user_id == author.pk or (
-            discloser_user_id is None and release.discloser_clinic_id == author_clinic_id
-        ):
-            readers.add(release.recipient.user_id)
-        if release.mutual and release.recipient.user_id == author.pk and discloser_user_id:
-            readers.add(discloser_user_id)
-    readers.discard(author.pk)
-    for reader in get_user_model().objects.filter(pk__in=readers):
+    row = {
+        "pk": obj.pk,
+        "author": author.pk,
+        "clinic": getattr(getattr(author, "clinician", None), "clinic_id", None),
+        "category": kind.category_of(obj),
+    }
+    releases = _covers_of_patients([patient_id], timezone.now()).get(patient_id, [])
+    for reader in get_user_model().objects.filter(pk__in=_readers_of(row, releases)):
         assign_perm(kind.perm, reader, obj)
 
 
