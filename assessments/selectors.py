@@ -121,9 +121,15 @@ class NotImproving:
 
 def patients_not_improving(user, *, today: dt.date | None = None) -> list[NotImproving]:
     """Patients of the user whose score has not dropped 50% from baseline 8-12 weeks after
-    their latest treatment change (definitions in ``assessments.trends``); two queries.
+    their latest treatment change (definitions in ``assessments.trends``); two queries,
+    after the gate's two (the reader's releases and care teams, once per read scope).
 
     The caller records the reads of the rows it shows (``NotImproving.objects_read``)."""
+    with gate.read_scope():
+        return _patients_not_improving(user, today=today)
+
+
+def _patients_not_improving(user, *, today: dt.date | None) -> list[NotImproving]:
     today = today or timezone.localdate()
     oldest = today - dt.timedelta(days=trends.REVIEW_TO_DAYS)
     changes = (
