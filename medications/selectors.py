@@ -210,20 +210,23 @@ def review_queue(user, *, limit: int = REVIEW_PAGE_SIZE) -> tuple[list[ReviewGro
         .filter(medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS)
         .order_by("effective_on", "created_at")
     )
+    # Each note looks only at its own patient's changes (a dict, not a scan of all).
+    changes_of: dict[int, list[MedicationChange]] = {}
+    for change in changes:
+        changes_of.setdefault(change.medication.patient_id, []).append(change)
     groups: dict[int, ReviewGroup] = {}
     for note in notes:
-        note.after_change = _latest_change_before(note, changes)
+        note.after_change = _latest_change_before(note, changes_of.get(note.case.patient_id, []))
         patient = note.case.patient
         groups.setdefault(patient.pk, ReviewGroup(patient=patient)).notes.append(note)
     return list(groups.values()), total
 
 
 def _latest_change_before(note: ProgressNote, changes: list[MedicationChange]) -> dict | None:
+    """The latest of the patient's ``changes`` (in date order) on or before the note."""
     linked = {medication.pk for medication in note.readable_medications}
     best = None
     for change in changes:
-        if change.medication.patient_id != note.case.patient_id:
-            continue
         if change.effective_on > note.observed_on:
             break
         ids = {change.medication_id, change.switched_to_id}
