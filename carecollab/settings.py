@@ -15,7 +15,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 TESTING = env.bool("CARECOLLAB_TESTING", default=False)
-DEBUG = env.bool("DEBUG", default=False)
+# The default is the developer's laptop (the embedded set-up); a server sets DEBUG=false,
+# which then demands a real SECRET_KEY and turns on HTTPS-only cookies and redirects.
+# ALLOWED_HOSTS defaults to loopback, so a default instance answers no other host.
+DEBUG = env.bool("DEBUG", default=True)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

@@ -63,7 +63,9 @@ def probe(**env) -> dict:
 
 
 def test_embedded_default_is_sqlite_in_the_project_folder_with_eager_tasks_and_console_mail():
-    values = probe(DEBUG="true")
+    values = probe()
+    assert values["debug"] is True
+    assert values["ssl_redirect"] is False
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(ROOT / "db.sqlite3")
     assert values["eager"] is True
