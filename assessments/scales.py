@@ -22,6 +22,9 @@ TWO_WEEK_FREQUENCY = (
     (2, "More than half the days"),
     (3, "Nearly every day"),
 )
+# Their LOINC answer codes (LOINC answer list LL358-3, "Not at all / Several days / More
+# than half the days / Nearly every day"), by score.
+TWO_WEEK_FREQUENCY_LOINC = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1", 3: "LA6571-9"}
 
 SCALE_DATA: list[dict] = [
     {
@@ -60,6 +63,27 @@ SCALE_DATA: list[dict] = [
         "safety_items": [9],
         # Remission: a total below this. Response: a drop of at least half the baseline.
         "remission_below": 5,
+        # LOINC: the panel (form), the total score and each item in order (the LOINC form
+        # 44249-1 and answer list LL358-3); the FHIR export codes scores with these.
+        "loinc": {
+            "panel": ("44249-1", "PHQ-9 quick depression assessment panel [Reported.PHQ]"),
+            "total": (
+                "44261-6",
+                "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+            ),
+            "items": [
+                "44250-9",
+                "44255-8",
+                "44259-0",
+                "44254-1",
+                "44251-7",
+                "44258-2",
+                "44252-5",
+                "44253-3",
+                "44260-8",
+            ],
+            "answers": TWO_WEEK_FREQUENCY_LOINC,
+        },
     },
     {
         "code": "GAD-7",
@@ -86,6 +110,24 @@ SCALE_DATA: list[dict] = [
         ],
         "safety_items": [],
         "remission_below": 5,
+        # The LOINC form 69737-5; its items share the answer list LL358-3 above.
+        "loinc": {
+            "panel": ("69737-5", "Generalized anxiety disorder 7 item (GAD-7)"),
+            "total": (
+                "70274-6",
+                "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]",
+            ),
+            "items": [
+                "69725-0",
+                "68509-9",
+                "69733-4",
+                "69734-2",
+                "69735-9",
+                "69689-8",
+                "69736-7",
+            ],
+            "answers": TWO_WEEK_FREQUENCY_LOINC,
+        },
     },
 ]
 
@@ -109,6 +151,17 @@ class Band:
 
 
 @dataclass(frozen=True)
+class LoincCodes:
+    """A scale's LOINC codes: the panel and the total as (code, display), one code per
+    item in item order, and the answer code of each score."""
+
+    panel: tuple[str, str]
+    total: tuple[str, str]
+    items: tuple[str, ...]
+    answers: dict[int, str]
+
+
+@dataclass(frozen=True)
 class Scale:
     code: str
     name: str
@@ -119,6 +172,7 @@ class Scale:
     bands: tuple[Band, ...]
     safety_items: tuple[int, ...]
     remission_below: int
+    loinc: LoincCodes | None = None
 
     @property
     def max_total(self) -> int:
@@ -175,9 +229,21 @@ def _build(data: dict) -> Scale:
         bands=tuple(Band(low, high, label) for low, high, label in data["bands"]),
         safety_items=tuple(data.get("safety_items", ())),
         remission_below=data["remission_below"],
+        loinc=_loinc(data.get("loinc")),
     )
     _check(scale)
     return scale
+
+
+def _loinc(data: dict | None) -> LoincCodes | None:
+    if data is None:
+        return None
+    return LoincCodes(
+        panel=tuple(data["panel"]),
+        total=tuple(data["total"]),
+        items=tuple(data["items"]),
+        answers=dict(data["answers"]),
+    )
 
 
 def _check(scale: Scale) -> None:
@@ -191,6 +257,11 @@ def _check(scale: Scale) -> None:
         raise ValueError(f"{scale.code}: the bands end at {expected - 1}, not {scale.max_total}.")
     if any(not 1 <= number <= len(scale.items) for number in scale.safety_items):
         raise ValueError(f"{scale.code}: a safety item is out of range.")
+    if scale.loinc is not None:
+        if len(scale.loinc.items) != len(scale.items):
+            raise ValueError(f"{scale.code}: one LOINC code per item.")
+        if set(scale.loinc.answers) != scale.option_values:
+            raise ValueError(f"{scale.code}: one LOINC answer code per option.")
 
 
 @cache

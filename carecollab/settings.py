@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "medications",
     "messaging",
     "assessments",
+    "fhir_exchange",
 ]
 
 MIDDLEWARE = [

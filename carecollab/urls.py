@@ -23,6 +23,7 @@ urlpatterns = [
     path("medications/", include("medications.urls")),
     path("messaging/", include("messaging.urls")),
     path("assessments/", include("assessments.urls")),
+    path("fhir/", include("fhir_exchange.urls")),
     path("admin/", admin.site.urls),
 ]
 

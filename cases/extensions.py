@@ -45,14 +45,26 @@ class Panel:
     order: int = 50
 
 
+@dataclass
+class Action:
+    """A link among the patient page's actions (for example "Export (FHIR)")."""
+
+    label: str
+    url: str
+    order: int = 50
+    download: bool = False
+
+
 TimelineProvider = Callable[[object, object], Iterable[TimelineEntry]]
 PanelProvider = Callable[[object, object], Panel | None]
 HomePanelProvider = Callable[[object], Panel | None]
+ActionProvider = Callable[[object, object], Iterable[Action]]
 
 _timeline: list[TimelineProvider] = []
 _patient_panels: list[PanelProvider] = []
 _home_panels: list[HomePanelProvider] = []
 _review_panels: list[HomePanelProvider] = []
+_patient_actions: list[ActionProvider] = []
 
 
 def add_timeline(provider: TimelineProvider) -> None:
@@ -79,6 +91,12 @@ def add_review_panel(provider: HomePanelProvider) -> None:
         _review_panels.append(provider)
 
 
+def add_patient_action(provider: ActionProvider) -> None:
+    """provider(request, patient) -> the actions the user may take (any role)."""
+    if provider not in _patient_actions:
+        _patient_actions.append(provider)
+
+
 def timeline_for(user, patient) -> list[TimelineEntry]:
     """Every provider's entries, newest first."""
     entries = [entry for provider in _timeline for entry in provider(user, patient)]
@@ -99,3 +117,8 @@ def home_panels(request) -> list[Panel]:
 def review_panels(request) -> list[Panel]:
     panels = [panel for provider in _review_panels if (panel := provider(request))]
     return sorted(panels, key=lambda panel: panel.order)
+
+
+def patient_actions(request, patient) -> list[Action]:
+    actions = [action for provider in _patient_actions for action in provider(request, patient)]
+    return sorted(actions, key=lambda action: action.order)

@@ -13,6 +13,13 @@ from .categories import Category
 
 class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
+    mrn_system = models.URLField(
+        "MRN system",
+        max_length=200,
+        blank=True,
+        help_text="The URI your EHR uses for medical record numbers (the FHIR identifier "
+        "system), so exported patients match the EHR's. Blank: a URI of this CareCollab site.",
+    )
     # Reminder settings (per clinic, with the defaults clinics asked for).
     refill_lead_days = models.PositiveSmallIntegerField(
         default=7, help_text="Remind this many days before a medication's supply runs out."

@@ -78,6 +78,7 @@ def patient_detail(request, pk):
         "patient": patient,
         "care_team": selectors.care_team_of_patient(patient),
         "releases": releases,
+        "actions": extensions.patient_actions(request, patient),
     }
     if not request.user.clinician.is_clinic_admin:
         timeline = extensions.timeline_for(request.user, patient)

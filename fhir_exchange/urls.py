@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("Patient/<int:pk>/$everything", views.patient_everything, name="everything"),
+    path("CodeSystem/<slug:system_id>", views.code_system, name="code_system"),
+    path("patients/<int:pk>/export/", views.patient_export, name="patient_export"),
+]
