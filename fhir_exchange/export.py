@@ -359,9 +359,7 @@ def medication_statement(record: PatientRecord, medication: Medication, period: 
         source = patient_ref(record)
     else:
         category = codes.concept(codes.MEDICATION_STATEMENT_CATEGORY, "community", "Community")
-        prescriber = record.clinicians.get(
-            medication.prescriber.user_id if medication.prescriber_id else None
-        )
+        prescriber = record.clinician_by_pk(medication.prescriber_id)
         source = practitioner_ref(prescriber) if prescriber else None
     notes = list(period.notes)
     if medication.prescribed_elsewhere_by:
@@ -514,8 +512,9 @@ def resources_of(record: PatientRecord, *, now: dt.datetime | None = None) -> li
     resources += [care_team(record, case) for case in record.cases if case.care_team.all()]
     resources += [consent(record, release, now) for release in record.releases]
     periods_of: dict[int, list[DosePeriod]] = {}
+    changes = record.changes_by_medication()
     for medication in record.medications:
-        periods = dose_periods(medication, record.changes_of(medication))
+        periods = dose_periods(medication, changes.get(medication.pk, []))
         periods_of[medication.pk] = periods
         resources += [medication_statement(record, medication, p) for p in periods]
     for assessment in record.assessments:

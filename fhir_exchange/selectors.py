@@ -52,8 +52,15 @@ class PatientRecord:
         """Every row read through the gate: what the export records as read."""
         return [*self.medications, *self.changes, *self.observations, *self.assessments]
 
-    def changes_of(self, medication: Medication) -> list[MedicationChange]:
-        return [change for change in self.changes if change.medication_id == medication.pk]
+    def clinician_by_pk(self, pk: int | None) -> Clinician | None:
+        return next((c for c in self.clinicians.values() if c.pk == pk), None)
+
+    def changes_by_medication(self) -> dict[int, list[MedicationChange]]:
+        """Each medication's changes, in date order."""
+        grouped: dict[int, list[MedicationChange]] = {}
+        for change in self.changes:
+            grouped.setdefault(change.medication_id, []).append(change)
+        return grouped
 
 
 def exportable(user, model, queryset: QuerySet | None = None) -> QuerySet:
@@ -89,9 +96,9 @@ def patient_record(user, patient: Patient) -> PatientRecord:
 def _read_clinical(user, record: PatientRecord) -> None:
     patient = record.patient
     record.medications = list(
-        exportable(user, Medication, Medication.objects.filter(patient=patient)).order_by(
-            "start_date", "pk"
-        )
+        exportable(
+            user, Medication, Medication.objects.filter(patient=patient).select_related("patient")
+        ).order_by("start_date", "pk")
     )
     readable = [medication.pk for medication in record.medications]
     record.changes = list(
@@ -100,13 +107,15 @@ def _read_clinical(user, record: PatientRecord) -> None:
             MedicationChange,
             MedicationChange.objects.filter(
                 medication_id__in=readable, kind__in=EXPORTED_CHANGE_KINDS
-            ),
+            ).select_related("medication__patient"),
         ).order_by("effective_on", "created_at", "pk")
     )
     record.observations = list(
-        exportable(user, Observation, Observation.objects.filter(case__patient=patient)).order_by(
-            "observed_on", "created_at", "pk"
-        )
+        exportable(
+            user,
+            Observation,
+            Observation.objects.filter(case__patient=patient).select_related("case__patient"),
+        ).order_by("observed_on", "created_at", "pk")
     )
     links = Observation.medications.through.objects.filter(
         observation_id__in=[observation.pk for observation in record.observations],
@@ -115,9 +124,11 @@ def _read_clinical(user, record: PatientRecord) -> None:
     for observation_id, medication_id in links:
         record.observation_medications.setdefault(observation_id, set()).add(medication_id)
     record.assessments = list(
-        exportable(user, Assessment, Assessment.objects.filter(case__patient=patient)).order_by(
-            "given_on", "created_at", "pk"
-        )
+        exportable(
+            user,
+            Assessment,
+            Assessment.objects.filter(case__patient=patient).select_related("case__patient"),
+        ).order_by("given_on", "created_at", "pk")
     )
 
 

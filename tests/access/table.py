@@ -78,3 +78,9 @@ class Url:
     args: Callable = field(default=lambda world, objs: [])
     obj: str = "by_author"
     allowed: Callable | None = None  # (persona, state) -> bool, for mode "page"/"post"
+    # How this URL shows an object when not by the kind's marker: (obj, marker) -> text
+    # (a JSON export names a record without free text by its id).
+    marker: Callable | None = None
+    # Objects this URL never shows, whoever reads (an export never carries a private
+    # record, not even to its author).
+    hides: tuple[str, ...] = ()
