@@ -173,6 +173,10 @@ SIGNED_DOCUMENTS_ROOT = Path(
     env.str("SIGNED_DOCUMENTS_ROOT", default=str(BASE_DIR / "var" / "signed-documents"))
 )
 SIGNED_DOCUMENT_MAX_BYTES = env.int("SIGNED_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# FHIR medication list uploads (fhir_exchange): the largest file, and how long a preview
+# waits for its confirmation.
+FHIR_IMPORT_MAX_BYTES = env.int("FHIR_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+FHIR_IMPORT_PREVIEW_HOURS = env.int("FHIR_IMPORT_PREVIEW_HOURS", default=24)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -24,4 +24,12 @@ def patient_actions(request, patient) -> list[Action]:
             download=True,
         )
     ]
+    if clinician.role in (Role.PRESCRIBER, Role.THERAPIST):
+        actions.append(
+            Action(
+                label="Import medications (FHIR)",
+                url=reverse("fhir:import_upload", args=[patient.pk]),
+                order=81,
+            )
+        )
     return actions

@@ -15,10 +15,13 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from assessments.models import Assessment
 from cases.models import CareTeamMember, Case, Clinician, Observation, Patient
+from cases.selectors import patients_of_clinician
 from medications.models import Medication, MedicationChange
 from releases import gate
 from releases import selectors as release_selectors
 from releases.models import InformationRelease
+
+from .models import MedicationImport
 
 Kind = MedicationChange.Kind
 # A fill changes the supply, not what the patient takes: it is not exported.
@@ -157,3 +160,24 @@ def _read_clinicians(record: PatientRecord) -> None:
         ).select_related("user"):
             known[clinician.user_id] = clinician
     record.clinicians = known
+
+
+def access_import_by_id(user, pk):
+    """A medication import preview the user uploaded, of a patient whose care team they
+    are on; 404 (logged) alike for missing and anyone else's."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise gate.refuse(user, MedicationImport, pk, reason="bad id") from None
+    preview = (
+        MedicationImport.objects.filter(
+            pk=pk, uploaded_by=user, patient__in=patients_of_clinician(user)
+        )
+        .select_related("patient")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if preview is None:
+        raise gate.refuse(user, MedicationImport, pk)
+    return preview

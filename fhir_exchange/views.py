@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from carecollab.forms import add_service_error, bound_data
 from cases import selectors as case_selectors
 from cases.access import role_required
 from cases.models import Clinician
 
 from . import codes, export, selectors, services
+from .forms import ChooseForm, UploadForm
+from .importing import Candidate
 from .validation import validate_resource
 
 Role = Clinician.Role
@@ -77,3 +84,70 @@ def code_system(request, system_id):
     resource = system.resource()
     validate_resource(resource)
     return _fhir_response(resource)
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@role_required(Role.PRESCRIBER, Role.THERAPIST)
+@require_http_methods(["GET", "POST"])
+def import_upload(request, pk):
+    """Upload an EHR's medication list; the next page previews it."""
+    patient = case_selectors.access_patient_by_id(request.user, pk)
+    form = UploadForm(*bound_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = services.medication_import_stage(
+                patient=patient, uploaded_by=request.user, raw=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(preview)
+    context = {"form": form, "patient": patient, "max_kb": settings.FHIR_IMPORT_MAX_BYTES // 1024}
+    return render(request, "fhir_exchange/import_upload.html", context)
+
+
+@role_required(Role.PRESCRIBER, Role.THERAPIST)
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk):
+    """What an uploaded list would add; the clinician chooses and confirms."""
+    preview = selectors.access_import_by_id(request.user, pk)
+    candidates = [Candidate.from_data(data) for data in preview.entries]
+    waiting = preview.status == preview.Status.PREVIEW and not services.preview_expired(preview)
+    form = ChooseForm(
+        request.POST if request.method == "POST" and waiting else None,
+        candidates=candidates,
+        record_as=services.record_as_choices(request.user),
+    )
+    if request.method == "POST" and waiting and form.is_valid():
+        try:
+            added = services.medication_import_confirm(
+                preview=preview, author=request.user, choices=form.cleaned_data["choices"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{len(added)} medication(s) added to the list.")
+            return redirect("cases:patient_detail", preview.patient_id)
+    elif request.method == "POST":
+        form.add_error(None, _closed_message(preview))
+    context = {
+        "form": form,
+        "preview": preview,
+        "patient": preview.patient,
+        "waiting": waiting,
+        "closed": "" if waiting else _closed_message(preview),
+        "choosable": sum(1 for c in candidates if c.choosable),
+    }
+    return render(request, "fhir_exchange/import_preview.html", context)
+
+
+def _closed_message(preview) -> str:
+    if preview.status == preview.Status.CONFIRMED:
+        return "This list was already added to the medication list."
+    return "This preview has expired: upload the file again."
