@@ -100,7 +100,9 @@ def _read_clinical(user, record: PatientRecord) -> None:
     patient = record.patient
     record.medications = list(
         exportable(
-            user, Medication, Medication.objects.filter(patient=patient).select_related("patient")
+            user,
+            Medication,
+            Medication.objects.filter(patient=patient).select_related("patient", "formulary_entry"),
         ).order_by("start_date", "pk")
     )
     readable = [medication.pk for medication in record.medications]

@@ -66,15 +66,18 @@ def export_record_reads(*, user, record: PatientRecord) -> None:
 
 
 class RecordAs(models.TextChoices):
-    """What an imported medication becomes on the patient's list."""
+    """What an imported medication becomes on the patient's list: the prescriber's own
+    prescription (``medication_start``), or, recorded by the therapist, a medication
+    the patient takes that is prescribed elsewhere (``medication_report``). The
+    medications app has no service yet for a prescriber to record an outside
+    medication, so a prescriber adds to their own list only."""
 
     OWN = "own", "My own prescription (my list)"
-    OUTSIDE = "outside", "Prescribed elsewhere"
-    REPORTED = "reported", "Patient-reported"
+    REPORTED = "reported", "Patient-reported (prescribed elsewhere)"
 
 
 RECORD_AS_BY_ROLE = {
-    Role.PRESCRIBER: [RecordAs.OUTSIDE, RecordAs.OWN],
+    Role.PRESCRIBER: [RecordAs.OWN],
     Role.THERAPIST: [RecordAs.REPORTED],
 }
 IMPORT_REASON = "Imported from an EHR medication list (FHIR)."

@@ -134,8 +134,6 @@ def import_preview(request, pk):
         else:
             messages.success(request, f"{len(added)} medication(s) added to the list.")
             return redirect("cases:patient_detail", preview.patient_id)
-    elif request.method == "POST":
-        form.add_error(None, _closed_message(preview))
     context = {
         "form": form,
         "preview": preview,

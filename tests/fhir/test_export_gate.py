@@ -70,6 +70,7 @@ def write_records(world, tag: str = "") -> dict:
             strength="3 mg",
             directions="1 at bedtime",
             prescribed_elsewhere_by="Over the counter",
+            controlled_schedule="",
         ),
         "prescribed": medication_services.medication_start(
             patient=world.patient,
@@ -253,6 +254,7 @@ def grow(world, rounds: int, start: int = 0) -> None:
             name=f"Drug{index}",
             strength="10 mg",
             directions="1 tablet",
+            controlled_schedule="",
             start_date=timezone.localdate() - dt.timedelta(days=20),
         )
         medication_services.medication_change_dose(

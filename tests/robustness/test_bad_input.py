@@ -53,7 +53,16 @@ READ_SIDE_EFFECTS = {
     "axes.AccessLog",
     "axes.AccessFailureLog",
 }
-APPS = {"cases", "releases", "medications", "messaging", "assessments", "auth", "guardian"}
+APPS = {
+    "cases",
+    "releases",
+    "medications",
+    "messaging",
+    "assessments",
+    "fhir_exchange",
+    "auth",
+    "guardian",
+}
 
 ERROR_MARKERS = ("errorlist", 'class="error"', "Not found", "Bad request", "not allowed")
 
