@@ -26,9 +26,9 @@ from cases.models import (
     Case,
     Clinic,
     Clinician,
-    NoteReview,
+    Observation,
+    ObservationReview,
     Patient,
-    ProgressNote,
 )
 from medications.models import Medication, MedicationChange, RefillRequest
 from releases import gate
@@ -188,14 +188,14 @@ def generate(scale: Scale, *, seed: int = 7, progress=print) -> dict:
     progress(f"  {len(releases)} releases (draft, signed, active, lapsed, revoked, expired)")
 
     # --- observations ----------------------------------------------------------------
-    notes = []
+    observations = []
     for n in range(scale.observations):
         patient = patients[n % len(patients)]
         prescriber, therapist = team[patient.pk]
         author = prescriber if rng.random() < 0.1 else therapist
         observed = today - dt.timedelta(days=rng.randrange(0, 720))
-        notes.append(
-            ProgressNote(
+        observations.append(
+            Observation(
                 case=case_of[patient.pk],
                 author_id=author.user_id,
                 shared=rng.random() < 0.85,
@@ -210,22 +210,22 @@ def generate(scale: Scale, *, seed: int = 7, progress=print) -> dict:
             )
         )
     created = []
-    for batch in _batched(notes):
-        created += ProgressNote.objects.bulk_create(batch)
+    for batch in _batched(observations):
+        created += Observation.objects.bulk_create(batch)
     # Most older observations have been reviewed by the prescriber already.
     reviews = [
-        NoteReview(
-            note=note,
-            reviewer_id=team[note.case.patient_id][0].user_id,
-            note_updated_at=note.updated_at,
+        ObservationReview(
+            observation=observation,
+            reviewer_id=team[observation.case.patient_id][0].user_id,
+            observation_updated_at=observation.updated_at,
         )
-        for note in created
-        if note.shared
-        and note.author_id == team[note.case.patient_id][1].user_id
-        and note.observed_on < today - dt.timedelta(days=30)
+        for observation in created
+        if observation.shared
+        and observation.author_id == team[observation.case.patient_id][1].user_id
+        and observation.observed_on < today - dt.timedelta(days=30)
     ]
     for batch in _batched(reviews):
-        NoteReview.objects.bulk_create(batch)
+        ObservationReview.objects.bulk_create(batch)
     progress(f"  {len(created)} observations, {len(reviews)} already reviewed")
 
     # --- medications, their changes, refill requests --------------------------------

@@ -57,7 +57,7 @@ def pages(who: dict) -> list[Page]:
 REVIEW_SQL = """
 SELECT n.id, n.observed_on, n.adherence, n.response, n.side_effects, n.question, n.body,
        p.id, p.given_name, p.family_name
-FROM cases_progressnote n
+FROM cases_observation n
 JOIN cases_case c ON c.id = n.case_id
 JOIN cases_patient p ON p.id = c.patient_id
 WHERE n.shared AND n.author_id <> %(user)s
@@ -65,15 +65,15 @@ WHERE n.shared AND n.author_id <> %(user)s
               JOIN cases_case mc ON mc.id = m.case_id
               JOIN cases_clinician cl ON cl.id = m.clinician_id
               WHERE mc.patient_id = c.patient_id AND cl.user_id = %(user)s)
-  AND NOT EXISTS (SELECT 1 FROM cases_notereview r
-                  WHERE r.note_id = n.id AND r.reviewer_id = %(user)s)
+  AND NOT EXISTS (SELECT 1 FROM cases_observationreview r
+                  WHERE r.observation_id = n.id AND r.reviewer_id = %(user)s)
 ORDER BY (n.adherence IN ('missed_doses', 'stopped') OR n.side_effects <> ''
           OR n.response IN ('worse', 'much_worse') OR n.question <> '') DESC,
          n.observed_on DESC
 LIMIT 50
 """
 PATIENT_SQL = """
-SELECT 'observation', n.id, n.observed_on FROM cases_progressnote n
+SELECT 'observation', n.id, n.observed_on FROM cases_observation n
 JOIN cases_case c ON c.id = n.case_id
 WHERE c.patient_id = %(patient)s AND (n.shared OR n.author_id = %(user)s)
 UNION ALL
@@ -88,7 +88,7 @@ FROM cases_patient p
 JOIN cases_case c ON c.patient_id = p.id
 JOIN cases_careteammember m ON m.case_id = c.id
 JOIN cases_clinician cl ON cl.id = m.clinician_id AND cl.user_id = %(user)s
-LEFT JOIN cases_progressnote n ON n.case_id = c.id AND n.author_id = %(user)s
+LEFT JOIN cases_observation n ON n.case_id = c.id AND n.author_id = %(user)s
 GROUP BY p.id, p.given_name, p.family_name
 ORDER BY p.family_name, p.given_name
 """

@@ -9,15 +9,15 @@ class CasesConfig(AppConfig):
         import carecollab.middleware  # noqa: F401  (connects the sign-in time receiver)
         from releases import gate
 
-        from .models import ProgressNote, ProgressNoteUserObjectPermission
+        from .models import Observation, ObservationUserObjectPermission
 
         gate.register(
-            ProgressNote,
+            Observation,
             category_field="category",
             patient_path="case__patient",
             author_field="author",
             shared_field="shared",
-            permission_model=ProgressNoteUserObjectPermission,
+            permission_model=ObservationUserObjectPermission,
             label="observation",
             date_field="observed_on",
         )

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from . import services
-from .models import Case, Clinic, Clinician, Patient, ProgressNote
+from .models import Case, Clinic, Clinician, Observation, Patient
 
 DEMO_PASSWORD = "carecollab-demo"  # noqa: S105 - published demo logins, synthetic data only
 CLINIC_NAME = "Riverside Collaborative Care (demo)"
@@ -135,12 +135,12 @@ def _notes(context: dict) -> None:
     medications.demo, after the medications they are linked to."""
     therapist = context["clinicians"]["therapist"].user
     outsider = context["clinicians"]["outsider"].user
-    if ProgressNote.objects.filter(author=therapist).exists():
+    if Observation.objects.filter(author=therapist).exists():
         return
     today = timezone.localdate()
-    Adherence, Response = ProgressNote.Adherence, ProgressNote.Response
+    Adherence, Response = Observation.Adherence, Observation.Response
     for key, *_ in PATIENTS:
-        services.note_create(
+        services.observation_create(
             case=context["cases"][key],
             author=therapist,
             shared=False,
@@ -150,7 +150,7 @@ def _notes(context: dict) -> None:
         if key in STORY_PATIENTS:
             continue
         for days_ago, response in ((120, Response.SAME), (90, Response.BETTER), (45, None)):
-            services.note_create(
+            services.observation_create(
                 case=context["cases"][key],
                 author=therapist,
                 observed_on=today - dt.timedelta(days=days_ago),
@@ -158,7 +158,7 @@ def _notes(context: dict) -> None:
                 response=response or "",
                 body="Synthetic demo note: patient reports steady mood this week.",
             )
-    services.note_create(
+    services.observation_create(
         case=context["cases"]["gray"],
         author=outsider,
         observed_on=today - dt.timedelta(days=3),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from .models import ProgressNote
+from .models import Observation
 
 
 class LinkedMedicationField(forms.ModelMultipleChoiceField):
@@ -20,25 +20,25 @@ class NoteForm(forms.ModelForm):
     plain radio buttons and checkboxes that work from the keyboard."""
 
     adherence = forms.ChoiceField(
-        choices=[("", "Not discussed"), *ProgressNote.Adherence.choices],
+        choices=[("", "Not discussed"), *Observation.Adherence.choices],
         required=False,
         widget=forms.RadioSelect,
         label="Takes the medication",
     )
     response = forms.ChoiceField(
-        choices=[("", "Not assessed"), *ProgressNote.Response.choices],
+        choices=[("", "Not assessed"), *Observation.Response.choices],
         required=False,
         widget=forms.RadioSelect,
         label="Response since the last change",
     )
     attitudes = forms.MultipleChoiceField(
-        choices=ProgressNote.Attitude.choices,
+        choices=Observation.Attitude.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="The patient's attitude to medication",
     )
     medications = LinkedMedicationField(
-        queryset=ProgressNote.objects.none(),
+        queryset=Observation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="About which medication",
@@ -46,7 +46,7 @@ class NoteForm(forms.ModelForm):
     )
 
     class Meta:
-        model = ProgressNote
+        model = Observation
         fields = [
             "observed_on",
             "medications",

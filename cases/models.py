@@ -181,11 +181,11 @@ class CareTeamMember(models.Model):
                 raise ValidationError("A clinic admin cannot be on a care team.")
 
 
-class ProgressNote(models.Model):
+class Observation(models.Model):
     """An observation about a patient, written by a therapist or a prescriber.
 
-    A shared note may cross to the other clinician under an active release; a private
-    note (``shared=False``) is psychotherapy material and is only ever seen by its author.
+    A shared observation may cross to the other clinician under an active release; a private
+    observation (``shared=False``) is psychotherapy material and is only ever seen by its author.
     """
 
     class Adherence(models.TextChoices):
@@ -208,17 +208,17 @@ class ProgressNote(models.Model):
         OVER_RELIANCE = "over_reliance", "Relies on medication instead of therapy work"
         OTHER = "other", "Other"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="observations")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_notes"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="observations"
     )
     category = models.CharField(
         max_length=20, choices=Category.choices, default=Category.OBSERVATIONS
     )
     shared = models.BooleanField(
         default=True,
-        help_text="Shared notes can reach the other clinician under an active release. "
-        "Private notes are psychotherapy material and never leave you.",
+        help_text="Shared observations can reach the other clinician under an active release. "
+        "Private observations are psychotherapy material and never leave you.",
     )
     observed_on = models.DateField(default=timezone.localdate)
     adherence = models.CharField(max_length=20, choices=Adherence.choices, blank=True)
@@ -248,7 +248,7 @@ class ProgressNote(models.Model):
         return f"Observation #{self.pk} of {self.observed_on:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:note_detail", args=[self.pk])
+        return reverse("cases:observation_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.category not in Category.values:
@@ -273,45 +273,49 @@ class ProgressNote(models.Model):
         )
 
 
-class ProgressNoteUserObjectPermission(UserObjectPermissionBase):
-    """Direct-FK guardian grants: who may read which note (kept by releases.gate)."""
+class ObservationUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants: who may read which observation (kept by releases.gate)."""
 
-    content_object = models.ForeignKey(ProgressNote, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Observation, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
         pass
 
 
-class NoteReview(models.Model):
+class ObservationReview(models.Model):
     """A clinician has reviewed (read and considered) someone else's shared observation.
 
-    One row per note and reviewer. ``note_updated_at`` is the version of the note that
-    was reviewed: when the author edits the note afterwards, it is back in the queue.
+    One row per observation and reviewer. ``observation_updated_at`` is the version that
+    was reviewed: when the author edits the observation afterwards, it is back in the queue.
     Holds no clinical text, so it is not a gated kind; who reviewed what is shown only
-    next to a note the reader may already see.
+    next to an observation the reader may already see.
     """
 
-    note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="reviews")
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reviews"
     )
     reviewed_at = models.DateTimeField(default=timezone.now)
-    note_updated_at = models.DateTimeField(help_text="The note's updated_at when it was reviewed.")
+    observation_updated_at = models.DateTimeField(
+        help_text="The observation's updated_at when it was reviewed."
+    )
 
     class Meta:
         ordering = ["-reviewed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["note", "reviewer"], name="note_review_once")
+            models.UniqueConstraint(
+                fields=["observation", "reviewer"], name="observation_review_once"
+            )
         ]
-        indexes = [models.Index(fields=["reviewer", "note"])]
+        indexes = [models.Index(fields=["reviewer", "observation"])]
 
     def __str__(self) -> str:
-        return f"Review of observation #{self.note_id} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+        return f"Review of observation #{self.observation_id} at {self.reviewed_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_current(self) -> bool:
-        """The reviewer saw the note as it is now."""
-        return self.note_updated_at >= self.note.updated_at
+        """The reviewer saw the observation as it is now."""
+        return self.observation_updated_at >= self.observation.updated_at
 
 
 class Referral(models.Model):
@@ -375,19 +379,27 @@ class ReferralUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
-NOTE_TEXT_FIELDS = ["body", "side_effects", "attitude_notes", "question", "evaluation_suggestion"]
+OBSERVATION_TEXT_FIELDS = [
+    "body",
+    "side_effects",
+    "attitude_notes",
+    "question",
+    "evaluation_suggestion",
+]
 
 auditlog.register(Clinic)
 auditlog.register(Clinician)
 auditlog.register(Patient)
 auditlog.register(Case)
 auditlog.register(CareTeamMember)
-auditlog.register(NoteReview)
+auditlog.register(ObservationReview)
 auditlog.register(
     Referral,
     mask_fields=["reason", "observations", "decline_reason"],
     mask_callable="releases.audit.redact",
 )
 # Clinical text is masked in the change log: the audit trail records that a field
-# changed, by whom and when, without becoming a second copy of the note.
-auditlog.register(ProgressNote, mask_fields=NOTE_TEXT_FIELDS, mask_callable="releases.audit.redact")
+# changed, by whom and when, without becoming a second copy of the observation.
+auditlog.register(
+    Observation, mask_fields=OBSERVATION_TEXT_FIELDS, mask_callable="releases.audit.redact"
+)

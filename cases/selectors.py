@@ -13,10 +13,10 @@ from django.utils import timezone
 from releases import gate
 
 from .extensions import TimelineEntry
-from .models import CareTeamMember, Case, Clinician, NoteReview, Patient, ProgressNote
+from .models import CareTeamMember, Case, Clinician, Observation, ObservationReview, Patient
 
-Adherence = ProgressNote.Adherence
-Response = ProgressNote.Response
+Adherence = Observation.Adherence
+Response = Observation.Response
 
 
 def clinician_of(user) -> Clinician | None:
@@ -73,7 +73,7 @@ def open_case_of_patient(patient: Patient) -> Case | None:
 
 # --- observations -------------------------------------------------------------------
 
-# What a prescriber should see first (the same rule as ProgressNote.is_flagged, in SQL).
+# What a prescriber should see first (the same rule as Observation.is_flagged, in SQL).
 FLAGGED = (
     Q(adherence__in=[Adherence.MISSED_DOSES, Adherence.STOPPED])
     | Q(response__in=[Response.WORSE, Response.MUCH_WORSE])
@@ -82,7 +82,7 @@ FLAGGED = (
 )
 
 
-def with_flag(queryset: QuerySet[ProgressNote]) -> QuerySet[ProgressNote]:
+def with_flag(queryset: QuerySet[Observation]) -> QuerySet[Observation]:
     """Annotate ``flagged`` (missed doses, stopped, worse, side effects, a question)."""
     return queryset.annotate(
         flagged=models.Case(
@@ -94,10 +94,12 @@ def with_flag(queryset: QuerySet[ProgressNote]) -> QuerySet[ProgressNote]:
 
 
 def _current_review_by(user) -> Exists:
-    """A review by ``user`` of the note as it is now (an edit after it re-opens it)."""
+    """A review by ``user`` of the observation as it is now (an edit after it re-opens it)."""
     return Exists(
-        NoteReview.objects.filter(
-            note=OuterRef("pk"), reviewer=user, note_updated_at__gte=OuterRef("updated_at")
+        ObservationReview.objects.filter(
+            observation=OuterRef("pk"),
+            reviewer=user,
+            observation_updated_at__gte=OuterRef("updated_at"),
         )
     )
 
@@ -106,13 +108,13 @@ def _medication_models():
     """(Medication, MedicationChange): the medications app declares the link of an
     observation to medications, so cases reaches its models through that link instead
     of importing the app."""
-    medication = ProgressNote._meta.get_field("medications").related_model
+    medication = Observation._meta.get_field("medications").related_model
     return medication, medication._meta.get_field("changes").related_model
 
 
 def linked_medications_prefetch(user) -> Prefetch:
-    """The medications linked to each note that ``user`` may read, as
-    ``note.readable_medications`` (the link is declared by the medications app)."""
+    """The medications linked to each observation that ``user`` may read, as
+    ``observation.readable_medications`` (the link is declared by the medications app)."""
     medication_model, _ = _medication_models()
     readable = gate.visible(
         user, medication_model, medication_model.objects.select_related("patient").order_by("name")
@@ -120,16 +122,18 @@ def linked_medications_prefetch(user) -> Prefetch:
     return Prefetch("medications", queryset=readable, to_attr="readable_medications")
 
 
-def linkable_medications(user, patient: Patient, *, note: ProgressNote | None = None) -> QuerySet:
+def linkable_medications(
+    user, patient: Patient, *, observation: Observation | None = None
+) -> QuerySet:
     """The patient's medications an observation by ``user`` may link to: those the user
     may read, active ones first and those stopped within 60 days, each with
     ``last_change_on`` (its latest start, dose change, switch or stop the user may read).
-    Editing a ``note`` keeps the medications it is already linked to choosable."""
+    Editing a ``observation`` keeps the medications it is already linked to choosable."""
     medication_model, change_model = _medication_models()
     recent = timezone.localdate() - dt.timedelta(days=60)
     choosable = Q(status="active") | Q(stop_date__gte=recent)
-    if note is not None:
-        choosable |= Q(pk__in=note.medications.values("pk"))
+    if observation is not None:
+        choosable |= Q(pk__in=observation.medications.values("pk"))
     medications = (
         medication_model.objects.filter(patient=patient).filter(choosable).select_related("patient")
     )
@@ -148,17 +152,19 @@ def linkable_medications(user, patient: Patient, *, note: ProgressNote | None = 
 def reviews_prefetch() -> Prefetch:
     return Prefetch(
         "reviews",
-        queryset=NoteReview.objects.select_related("reviewer__clinician").order_by("reviewed_at"),
+        queryset=ObservationReview.objects.select_related("reviewer__clinician").order_by(
+            "reviewed_at"
+        ),
     )
 
 
-def notes_visible_to(user, *, patient: Patient | None = None) -> QuerySet[ProgressNote]:
+def observations_visible_to(user, *, patient: Patient | None = None) -> QuerySet[Observation]:
     """Observations the user may read now, newest first, with their joins: linked
     medications the user may read, reviews, ``flagged`` and ``reviewed_by_me``."""
-    queryset = ProgressNote.objects.select_related("case__patient", "author__clinician")
+    queryset = Observation.objects.select_related("case__patient", "author__clinician")
     if patient is not None:
         queryset = queryset.filter(case__patient=patient)
-    queryset = with_flag(gate.visible(user, ProgressNote, queryset))
+    queryset = with_flag(gate.visible(user, Observation, queryset))
     return (
         queryset.annotate(reviewed_by_me=_current_review_by(user))
         .prefetch_related(linked_medications_prefetch(user), reviews_prefetch())
@@ -166,27 +172,27 @@ def notes_visible_to(user, *, patient: Patient | None = None) -> QuerySet[Progre
     )
 
 
-def note_for_user(user, pk) -> ProgressNote:
+def observation_for_user(user, pk) -> Observation:
     """One observation the user may read (404 alike for missing and hidden); read recorded."""
     queryset = (
-        ProgressNote.objects.select_related("case__patient", "author__clinician")
+        Observation.objects.select_related("case__patient", "author__clinician")
         .annotate(reviewed_by_me=_current_review_by(user))
         .prefetch_related(linked_medications_prefetch(user), reviews_prefetch())
     )
-    note = gate.read_one(user, ProgressNote, pk, queryset=queryset)
-    gate.record_reads(user, note.readable_medications)
-    return note
+    observation = gate.read_one(user, Observation, pk, queryset=queryset)
+    gate.record_reads(user, observation.readable_medications)
+    return observation
 
 
-def notes_to_review(user, *, patient: Patient | None = None) -> QuerySet[ProgressNote]:
+def observations_to_review(user, *, patient: Patient | None = None) -> QuerySet[Observation]:
     """Shared observations by others that ``user`` may read and has not reviewed as they
     are now: flagged first, then newest first, with their joins."""
-    queryset = ProgressNote.objects.filter(shared=True).exclude(author=user)
+    queryset = Observation.objects.filter(shared=True).exclude(author=user)
     queryset = queryset.filter(case__status=Case.Status.OPEN)
     if patient is not None:
         queryset = queryset.filter(case__patient=patient)
     queryset = gate.visible(
-        user, ProgressNote, queryset.select_related("case__patient", "author__clinician")
+        user, Observation, queryset.select_related("case__patient", "author__clinician")
     )
     return (
         with_flag(queryset.filter(~_current_review_by(user)))
@@ -199,7 +205,7 @@ def review_counts(user) -> dict[str, int]:
     """How many observations wait for the user's review, and how many are flagged (one
     query)."""
     return (
-        notes_to_review(user)
+        observations_to_review(user)
         .order_by()
         .aggregate(total=Count("pk"), flagged=Count("pk", filter=FLAGGED))
     )
@@ -220,17 +226,17 @@ def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
     the ids of its linked medications (to place it after the right change) and those
     medications as also read."""
     entries = []
-    for note in notes_visible_to(user, patient=patient):
+    for observation in observations_visible_to(user, patient=patient):
         entries.append(
             TimelineEntry(
-                when=note.observed_on,
+                when=observation.observed_on,
                 kind="observation",
                 template="cases/_timeline_observation.html",
-                obj=note,
-                flagged=note.flagged,
+                obj=observation,
+                flagged=observation.flagged,
                 extra={
-                    "medication_ids": {m.pk for m in note.readable_medications},
-                    "also_read": note.readable_medications,
+                    "medication_ids": {m.pk for m in observation.readable_medications},
+                    "also_read": observation.readable_medications,
                 },
             )
         )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from releases import gate
 
-from .models import CareTeamMember, Case, Clinic, Clinician, NoteReview, Patient, ProgressNote
+from .models import CareTeamMember, Case, Clinic, Clinician, Observation, ObservationReview, Patient
 
 User = get_user_model()
 
@@ -108,21 +108,21 @@ def _author_on_team(case: Case, author) -> None:
         raise PermissionDenied("Only the case's care team writes observations.")
 
 
-def _check_note(note: ProgressNote) -> None:
+def _check_observation(observation: Observation) -> None:
     """Rules of a useful observation, beyond the model's field checks."""
     has_content = (
-        note.adherence
-        or note.response
-        or note.attitudes
-        or any(getattr(note, name).strip() for name in NOTE_TEXT)
+        observation.adherence
+        or observation.response
+        or observation.attitudes
+        or any(getattr(observation, name).strip() for name in NOTE_TEXT)
     )
     if not has_content:
         raise ValidationError(
             "The observation is empty: choose an adherence or a response, or write a note."
         )
-    if not note.shared:
+    if not observation.shared:
         for name in ("question", "evaluation_suggestion"):
-            if getattr(note, name).strip():
+            if getattr(observation, name).strip():
                 raise ValidationError(
                     {
                         name: "A private note never leaves you: share the note to ask the "
@@ -131,15 +131,15 @@ def _check_note(note: ProgressNote) -> None:
                 )
 
 
-def _linkable_medications(note: ProgressNote, author, medications) -> list:
-    """The medications to link, checked: the note's patient's, and readable by its author."""
+def _linkable_medications(observation: Observation, author, medications) -> list:
+    """The medications to link, checked: the observation's patient's, and readable by its author."""
     medications = list(medications or [])
     if not medications:
         return []
-    model = ProgressNote._meta.get_field("medications").related_model
+    model = Observation._meta.get_field("medications").related_model
     ids = {m.pk for m in medications}
     readable = gate.visible(
-        author, model, model.objects.filter(pk__in=ids, patient_id=note.case.patient_id)
+        author, model, model.objects.filter(pk__in=ids, patient_id=observation.case.patient_id)
     ).values_list("pk", flat=True)
     if set(readable) != ids:
         raise ValidationError({"medications": "Link only medications on this patient's list."})
@@ -154,106 +154,117 @@ def _strip_text(fields: dict) -> dict:
 
 
 @transaction.atomic
-def note_create(*, case: Case, author, medications=None, **fields) -> ProgressNote:
+def observation_create(*, case: Case, author, medications=None, **fields) -> Observation:
     """Write an observation, linked to the patient's medications it is about; a shared
     one is granted at once under active releases."""
     _author_on_team(case, author)
     unknown = set(fields) - set(NOTE_FIELDS) - {"category"}
     if unknown:
-        raise TypeError(f"Unknown note fields: {sorted(unknown)}")
-    note = ProgressNote(case=case, author=author, **_strip_text(fields))
-    note.full_clean()
-    _check_note(note)
-    linked = _linkable_medications(note, author, medications)
-    note.save()
+        raise TypeError(f"Unknown observation fields: {sorted(unknown)}")
+    observation = Observation(case=case, author=author, **_strip_text(fields))
+    observation.full_clean()
+    _check_observation(observation)
+    linked = _linkable_medications(observation, author, medications)
+    observation.save()
     if linked:
-        note.medications.set(linked)
-    if note.shared:
-        gate.grants_for_new_object(note)
-    return note
+        observation.medications.set(linked)
+    if observation.shared:
+        gate.grants_for_new_object(observation)
+    return observation
 
 
 @transaction.atomic
-def note_update(*, note: ProgressNote, author, medications=None, **fields) -> ProgressNote:
+def observation_update(
+    *, observation: Observation, author, medications=None, **fields
+) -> Observation:
     """Change an observation (only its author may). ``medications=None`` keeps the links."""
-    note = ProgressNote.objects.select_for_update().get(pk=note.pk)
-    if note.author_id != author.pk:
+    observation = Observation.objects.select_for_update().get(pk=observation.pk)
+    if observation.author_id != author.pk:
         raise PermissionDenied("Only the author changes an observation.")
     unknown = set(fields) - set(NOTE_FIELDS)
     if unknown:
-        raise TypeError(f"Unknown note fields: {sorted(unknown)}")
-    was_shared = note.shared
+        raise TypeError(f"Unknown observation fields: {sorted(unknown)}")
+    was_shared = observation.shared
     for name, value in _strip_text(fields).items():
-        setattr(note, name, value)
-    note.updated_at = timezone.now()
-    note.full_clean()
-    _check_note(note)
+        setattr(observation, name, value)
+    observation.updated_at = timezone.now()
+    observation.full_clean()
+    _check_observation(observation)
     linked = None
     if medications is not None:
         # Links to medications the author can no longer read (a release ended) were not
         # on the form: they stay, rather than vanish unseen.
-        model = ProgressNote._meta.get_field("medications").related_model
-        current = note.medications.all()
+        model = Observation._meta.get_field("medications").related_model
+        current = observation.medications.all()
         readable = gate.visible(author, model, current).values_list("pk", flat=True)
         kept = list(current.exclude(pk__in=list(readable)))
-        linked = _linkable_medications(note, author, medications) + kept
-    note.save(update_fields=[*fields, "updated_at"])
+        linked = _linkable_medications(observation, author, medications) + kept
+    observation.save(update_fields=[*fields, "updated_at"])
     if linked is not None:
-        note.medications.set(linked)
-    if note.shared:
-        gate.grants_for_new_object(note)
+        observation.medications.set(linked)
+    if observation.shared:
+        gate.grants_for_new_object(observation)
     elif was_shared:
         # Made private: nobody else keeps an index entry. Reads that already happened
         # stay recorded as disclosures.
-        gate.grants_remove_for_object(note)
-    return note
+        gate.grants_remove_for_object(observation)
+    return observation
 
 
-def _check_reviewer(note: ProgressNote, reviewer) -> None:
-    if note.author_id == reviewer.pk:
+def _check_reviewer(observation: Observation, reviewer) -> None:
+    if observation.author_id == reviewer.pk:
         raise ValidationError("You wrote this observation; reviews are for the other clinician.")
-    if not note.shared:
+    if not observation.shared:
         raise ValidationError("A private observation is never reviewed by anyone else.")
     on_team = CareTeamMember.objects.filter(
-        case__patient_id=note.case.patient_id, clinician__user=reviewer
+        case__patient_id=observation.case.patient_id, clinician__user=reviewer
     ).exists()
     if not on_team:
         raise PermissionDenied("Only the patient's care team reviews observations.")
 
 
 @transaction.atomic
-def note_mark_reviewed(
-    *, note: ProgressNote, reviewer, at: dt.datetime | None = None
-) -> NoteReview:
-    """Record that ``reviewer`` reviewed the note as it is now (idempotent). The view has
-    read the note through the gate."""
-    note = ProgressNote.objects.select_related("case").get(pk=note.pk)
-    _check_reviewer(note, reviewer)
+def observation_mark_reviewed(
+    *, observation: Observation, reviewer, at: dt.datetime | None = None
+) -> ObservationReview:
+    """Record that ``reviewer`` reviewed the observation as it is now (idempotent). The view has
+    read the observation through the gate."""
+    observation = Observation.objects.select_related("case").get(pk=observation.pk)
+    _check_reviewer(observation, reviewer)
     at = at or timezone.now()
-    review = NoteReview.objects.select_for_update().filter(note=note, reviewer=reviewer).first()
+    review = (
+        ObservationReview.objects.select_for_update()
+        .filter(observation=observation, reviewer=reviewer)
+        .first()
+    )
     if review is None:
-        review = NoteReview(
-            note=note, reviewer=reviewer, reviewed_at=at, note_updated_at=note.updated_at
+        review = ObservationReview(
+            observation=observation,
+            reviewer=reviewer,
+            reviewed_at=at,
+            observation_updated_at=observation.updated_at,
         )
         review.full_clean()
         review.save()
-    elif review.note_updated_at < note.updated_at:
+    elif review.observation_updated_at < observation.updated_at:
         review.reviewed_at = at
-        review.note_updated_at = note.updated_at
+        review.observation_updated_at = observation.updated_at
         review.full_clean()
-        review.save(update_fields=["reviewed_at", "note_updated_at"])
+        review.save(update_fields=["reviewed_at", "observation_updated_at"])
     return review
 
 
 @transaction.atomic
-def note_mark_reviewed_many(*, notes, reviewer) -> int:
-    """Mark several notes reviewed (those the reviewer saw on the page); returns how many
+def observation_mark_reviewed_many(*, observations, reviewer) -> int:
+    """Mark several observations reviewed (those the reviewer saw on the page); returns how many
     were newly reviewed."""
     count = 0
-    for note in notes:
-        before = NoteReview.objects.filter(
-            note=note, reviewer=reviewer, note_updated_at__gte=note.updated_at
+    for observation in observations:
+        before = ObservationReview.objects.filter(
+            observation=observation,
+            reviewer=reviewer,
+            observation_updated_at__gte=observation.updated_at,
         ).exists()
-        note_mark_reviewed(note=note, reviewer=reviewer)
+        observation_mark_reviewed(observation=observation, reviewer=reviewer)
         count += not before
     return count

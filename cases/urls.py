@@ -7,14 +7,18 @@ app_name = "cases"
 urlpatterns = [
     path("patients/", views.patient_list, name="patient_list"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
-    path("patients/<int:patient_pk>/observations/new/", views.note_create, name="note_create"),
-    path("observations/", views.note_list, name="note_list"),
-    path("observations/<int:pk>/", views.note_detail, name="note_detail"),
-    path("observations/<int:pk>/edit/", views.note_edit, name="note_edit"),
-    path("observations/<int:pk>/reviewed/", views.note_review, name="note_review"),
+    path(
+        "patients/<int:patient_pk>/observations/new/",
+        views.observation_create,
+        name="observation_create",
+    ),
+    path("observations/", views.observation_list, name="observation_list"),
+    path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
+    path("observations/<int:pk>/edit/", views.observation_edit, name="observation_edit"),
+    path("observations/<int:pk>/reviewed/", views.observation_review, name="observation_review"),
     path(
         "patients/<int:patient_pk>/observations/reviewed/",
-        views.patient_notes_review,
-        name="patient_notes_review",
+        views.patient_observations_review,
+        name="patient_observations_review",
     ),
 ]

@@ -16,7 +16,7 @@ from releases import selectors as release_selectors
 from . import extensions, selectors, services
 from .access import clinician_required, role_required
 from .forms import NoteForm
-from .models import Clinician, ProgressNote
+from .models import Clinician, Observation
 
 Role = Clinician.Role
 
@@ -135,23 +135,27 @@ def _active_releases_of(user, releases) -> list:
 
 @clinician_required
 @require_GET
-def note_list(request):
-    notes = list(selectors.notes_visible_to(request.user)[:200])
-    gate.record_reads(request.user, notes)
-    gate.record_reads(request.user, {m for note in notes for m in note.readable_medications})
-    return render(request, "cases/note_list.html", {"notes": notes})
+def observation_list(request):
+    observations = list(selectors.observations_visible_to(request.user)[:200])
+    gate.record_reads(request.user, observations)
+    gate.record_reads(
+        request.user, {m for observation in observations for m in observation.readable_medications}
+    )
+    return render(request, "cases/observation_list.html", {"observations": observations})
 
 
 @clinician_required
 @require_GET
-def note_detail(request, pk):
-    note = selectors.note_for_user(request.user, pk)
-    return render(request, "cases/note_detail.html", {"note": note, "next": request.path})
+def observation_detail(request, pk):
+    observation = selectors.observation_for_user(request.user, pk)
+    return render(
+        request, "cases/observation_detail.html", {"observation": observation, "next": request.path}
+    )
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def note_create(request, patient_pk):
+def observation_create(request, patient_pk):
     patient = selectors.access_patient_by_id(request.user, patient_pk)
     case = selectors.open_case_of_patient(patient)
     if case is None:
@@ -167,7 +171,7 @@ def note_create(request, patient_pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_create(case=case, author=request.user, **form.cleaned_data)
+            services.observation_create(case=case, author=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         except PermissionDenied as error:
@@ -176,7 +180,7 @@ def note_create(request, patient_pk):
             messages.success(request, "Observation saved.")
             return redirect("cases:patient_detail", patient.pk)
     context = {"form": form, "patient": patient, "current_medications": current}
-    return render(request, "cases/note_form.html", context)
+    return render(request, "cases/observation_form.html", context)
 
 
 def _last_changed(medications) -> list:
@@ -189,51 +193,59 @@ def _last_changed(medications) -> list:
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
-def note_edit(request, pk):
-    note = gate.get_own_for_user(request.user, ProgressNote, pk)
-    patient = note.case.patient
-    medications = selectors.linkable_medications(request.user, patient, note=note)
+def observation_edit(request, pk):
+    observation = gate.get_own_for_user(request.user, Observation, pk)
+    patient = observation.case.patient
+    medications = selectors.linkable_medications(request.user, patient, observation=observation)
     form = NoteForm(
         request.POST if request.method == "POST" else None,
-        instance=note,
+        instance=observation,
         medications=medications,
         writer_role=request.user.clinician.role,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_update(note=note, author=request.user, **form.cleaned_data)
+            services.observation_update(
+                observation=observation, author=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "Observation updated.")
-            return redirect(note)
-    context = {"form": form, "patient": patient, "note": note}
-    return render(request, "cases/note_form.html", context)
+            return redirect(observation)
+    context = {"form": form, "patient": patient, "observation": observation}
+    return render(request, "cases/observation_form.html", context)
 
 
 @clinician_required
 @require_POST
-def note_review(request, pk):
+def observation_review(request, pk):
     """Mark one observation reviewed by the signed-in clinician."""
-    note = gate.get_for_user(request.user, ProgressNote, pk)
+    observation = gate.get_for_user(request.user, Observation, pk)
     try:
-        services.note_mark_reviewed(note=note, reviewer=request.user)
+        services.observation_mark_reviewed(observation=observation, reviewer=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, f"Observation of {note.observed_on:%Y-%m-%d} marked reviewed.")
-    return redirect(_next_url(request, reverse("cases:note_detail", args=[note.pk])))
+        messages.success(
+            request, f"Observation of {observation.observed_on:%Y-%m-%d} marked reviewed."
+        )
+    return redirect(_next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
 
 
 @clinician_required
 @require_POST
-def patient_notes_review(request, patient_pk):
+def patient_observations_review(request, patient_pk):
     """Mark reviewed the observations of one patient that were on the page (their ids are
     posted), so nothing that arrived since is marked unseen."""
     patient = selectors.access_patient_by_id(request.user, patient_pk)
-    ids = [int(value) for value in request.POST.getlist("note")[:1000] if value.isdigit()]
-    notes = selectors.notes_to_review(request.user, patient=patient).filter(pk__in=ids)
-    count = services.note_mark_reviewed_many(notes=list(notes), reviewer=request.user)
+    ids = [int(value) for value in request.POST.getlist("observation")[:1000] if value.isdigit()]
+    observations = selectors.observations_to_review(request.user, patient=patient).filter(
+        pk__in=ids
+    )
+    count = services.observation_mark_reviewed_many(
+        observations=list(observations), reviewer=request.user
+    )
     messages.success(request, f"{count} observation(s) marked reviewed.")
     return redirect(_next_url(request, reverse("cases:patient_detail", args=[patient.pk])))
 

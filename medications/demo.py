@@ -22,14 +22,14 @@ import datetime as dt
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.models import ProgressNote
+from cases.models import Observation
 
 from . import formulary, services
 from .models import Medication, MedicationChange
 
-Adherence = ProgressNote.Adherence
-Response = ProgressNote.Response
-Attitude = ProgressNote.Attitude
+Adherence = Observation.Adherence
+Response = Observation.Response
+Attitude = Observation.Attitude
 Kind = MedicationChange.Kind
 
 # Observations older than this were reviewed by the other clinician (two days after).
@@ -45,7 +45,7 @@ class Story:
         self.prescriber = context["clinicians"]["prescriber"].user
         self.therapist = context["clinicians"]["therapist"].user
         self.today = today
-        self.notes: list[ProgressNote] = []
+        self.observations: list[Observation] = []
 
     def day(self, days_ago: int) -> dt.date:
         return self.today - dt.timedelta(days=days_ago)
@@ -68,32 +68,39 @@ class Story:
                 refills_left=max((medication.refills_left or 1) - 1, 0),
             )
 
-    def observe(self, days_ago: int, medications=(), *, author=None, **fields) -> ProgressNote:
-        note = case_services.note_create(
+    def observe(self, days_ago: int, medications=(), *, author=None, **fields) -> Observation:
+        observation = case_services.observation_create(
             case=self.case,
             author=author or self.therapist,
             observed_on=self.day(days_ago),
             medications=list(medications),
             **fields,
         )
-        self.notes.append(note)
-        return note
+        self.observations.append(observation)
+        return observation
 
-    def prescriber_note(self, days_ago: int, medications=(), **fields) -> ProgressNote:
+    def prescriber_note(self, days_ago: int, medications=(), **fields) -> Observation:
         return self.observe(days_ago, medications, author=self.prescriber, **fields)
 
     def mark_reviews(self) -> None:
-        """The other clinician reviewed each shared note two days after it, up to
+        """The other clinician reviewed each shared observation two days after it, up to
         REVIEWED_BEFORE_DAYS ago."""
         now = timezone.now()
-        for note in self.notes:
-            if not note.shared or (self.today - note.observed_on).days < REVIEWED_BEFORE_DAYS:
+        for observation in self.observations:
+            if (
+                not observation.shared
+                or (self.today - observation.observed_on).days < REVIEWED_BEFORE_DAYS
+            ):
                 continue
-            reviewer = self.prescriber if note.author_id == self.therapist.pk else self.therapist
-            at = timezone.make_aware(
-                dt.datetime.combine(note.observed_on + dt.timedelta(days=2), dt.time(12))
+            reviewer = (
+                self.prescriber if observation.author_id == self.therapist.pk else self.therapist
             )
-            case_services.note_mark_reviewed(note=note, reviewer=reviewer, at=min(at, now))
+            at = timezone.make_aware(
+                dt.datetime.combine(observation.observed_on + dt.timedelta(days=2), dt.time(12))
+            )
+            case_services.observation_mark_reviewed(
+                observation=observation, reviewer=reviewer, at=min(at, now)
+            )
 
 
 def seed(context: dict) -> None:

@@ -3,8 +3,9 @@ it, the clinic's own additions, and the one rule that gives a medication its DEA
 schedule.
 
 **Where the data comes from.** ``medications/data/formulary.csv`` (its README says
-where each column comes from). The data migration ``0003`` loads it; after editing the
-file, ``python manage.py load_formulary`` updates the shipped rows (``clinic`` empty)
+where each column comes from). The data migration ``0005_load_formulary`` loads it;
+after editing the file, ``python manage.py load_formulary`` updates the shipped rows
+(``clinic`` empty)
 and retires those no longer in the file. A clinic admin adds the clinic's own entries
 in the Django admin (Medications > Formulary); shipped rows are read-only there.
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from cases.models import Clinic, Clinician, Patient, ProgressNote
+from cases.models import Clinic, Clinician, Observation, Patient
 
 
 class Schedule(models.TextChoices):
@@ -244,7 +244,7 @@ class Medication(models.Model):
     refills_left = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     observations = models.ManyToManyField(
-        ProgressNote, blank=True, related_name="medications", help_text="Linked observations."
+        Observation, blank=True, related_name="medications", help_text="Linked observations."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases import selectors as case_selectors
 from cases.extensions import TimelineEntry
-from cases.models import Case, Clinician, NoteReview, Patient, ProgressNote
+from cases.models import Case, Clinician, Observation, ObservationReview, Patient
 from releases import gate
 
 from .models import Medication, MedicationChange, RefillRequest
@@ -188,46 +188,48 @@ class ReviewGroup:
     """The observations of one patient waiting for the reviewer."""
 
     patient: Patient
-    notes: list = field(default_factory=list)
+    observations: list = field(default_factory=list)
 
     @property
     def flagged(self) -> int:
-        return sum(1 for note in self.notes if note.flagged)
+        return sum(1 for observation in self.observations if observation.flagged)
 
 
 def review_queue(user, *, limit: int = REVIEW_PAGE_SIZE) -> tuple[list[ReviewGroup], int]:
     """The observations waiting for the user's review, grouped by patient in queue order
-    (flagged first, newest first), each note with ``after_change`` (the latest change of
+    (flagged first, newest first), each observation with ``after_change`` (the latest change of
     its medication, or of any, on or before it: ``{"days", "change"}``); and the total
     waiting. A fixed number of queries, whatever the queue holds."""
     # The total rides on each row (a window count), so a long queue costs no query more.
-    queue = case_selectors.notes_to_review(user).annotate(queue_total=Window(Count("pk")))
-    notes = list(queue[:limit])
-    total = notes[0].queue_total if notes else 0
-    patient_ids = {note.case.patient_id for note in notes}
+    queue = case_selectors.observations_to_review(user).annotate(queue_total=Window(Count("pk")))
+    observations = list(queue[:limit])
+    total = observations[0].queue_total if observations else 0
+    patient_ids = {observation.case.patient_id for observation in observations}
     changes = list(
         changes_visible_to(user)
         .filter(medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS)
         .order_by("effective_on", "created_at")
     )
-    # Each note looks only at its own patient's changes (a dict, not a scan of all).
+    # Each observation looks only at its own patient's changes (a dict, not a scan of all).
     changes_of: dict[int, list[MedicationChange]] = {}
     for change in changes:
         changes_of.setdefault(change.medication.patient_id, []).append(change)
     groups: dict[int, ReviewGroup] = {}
-    for note in notes:
-        note.after_change = _latest_change_before(note, changes_of.get(note.case.patient_id, []))
-        patient = note.case.patient
-        groups.setdefault(patient.pk, ReviewGroup(patient=patient)).notes.append(note)
+    for observation in observations:
+        observation.after_change = _latest_change_before(
+            observation, changes_of.get(observation.case.patient_id, [])
+        )
+        patient = observation.case.patient
+        groups.setdefault(patient.pk, ReviewGroup(patient=patient)).observations.append(observation)
     return list(groups.values()), total
 
 
-def _latest_change_before(note: ProgressNote, changes: list[MedicationChange]) -> dict | None:
-    """The latest of the patient's ``changes`` (in date order) on or before the note."""
-    linked = {medication.pk for medication in note.readable_medications}
+def _latest_change_before(observation: Observation, changes: list[MedicationChange]) -> dict | None:
+    """The latest of the patient's ``changes`` (in date order) on or before the observation."""
+    linked = {medication.pk for medication in observation.readable_medications}
     best = None
     for change in changes:
-        if change.effective_on > note.observed_on:
+        if change.effective_on > observation.observed_on:
             break
         ids = {change.medication_id, change.switched_to_id}
         if not linked or linked & ids:
@@ -235,7 +237,7 @@ def _latest_change_before(note: ProgressNote, changes: list[MedicationChange]) -
     if best is None:
         return None
     return {
-        "days": (note.observed_on - best.effective_on).days,
+        "days": (observation.observed_on - best.effective_on).days,
         "change": best,
         "label": change_label(best),
     }
@@ -246,10 +248,10 @@ def review_records(groups: list[ReviewGroup]) -> list:
     records = []
     seen = set()
     for group in groups:
-        for note in group.notes:
-            shown = [note, *note.readable_medications]
-            if note.after_change:
-                shown.append(note.after_change["change"])
+        for observation in group.observations:
+            shown = [observation, *observation.readable_medications]
+            if observation.after_change:
+                shown.append(observation.after_change["change"])
             for obj in shown:
                 key = (type(obj), obj.pk)
                 if key not in seen:
@@ -323,14 +325,14 @@ def caseload(user) -> list[CaseloadRow]:
         return []
     ids = list(rows)
     if role == Clinician.Role.THERAPIST:
-        notes = ProgressNote.objects.filter(author=user, case__patient_id__in=ids)
+        observations = Observation.objects.filter(author=user, case__patient_id__in=ids)
     else:
-        notes = gate.visible(
+        observations = gate.visible(
             user,
-            ProgressNote,
-            ProgressNote.objects.filter(case__patient_id__in=ids, shared=True).exclude(author=user),
+            Observation,
+            Observation.objects.filter(case__patient_id__in=ids, shared=True).exclude(author=user),
         )
-    for row in notes.order_by().values("case__patient_id").annotate(last=Max("observed_on")):
+    for row in observations.order_by().values("case__patient_id").annotate(last=Max("observed_on")):
         rows[row["case__patient_id"]].last_observation_on = row["last"]
     changes = (
         changes_visible_to(user)
@@ -342,7 +344,7 @@ def caseload(user) -> list[CaseloadRow]:
     for row in changes:
         rows[row["medication__patient_id"]].last_change_on = row["last"]
     waiting = (
-        case_selectors.notes_to_review(user)
+        case_selectors.observations_to_review(user)
         .filter(case__patient_id__in=ids)
         .order_by()
         .values("case__patient_id")
@@ -363,12 +365,12 @@ def caseload(user) -> list[CaseloadRow]:
         rows[row["medication__patient_id"]].late_refills = row["late"]
     if role == Clinician.Role.THERAPIST:
         unreviewed = ~Exists(
-            NoteReview.objects.filter(
-                note=OuterRef("pk"), note_updated_at__gte=OuterRef("updated_at")
+            ObservationReview.objects.filter(
+                observation=OuterRef("pk"), observation_updated_at__gte=OuterRef("updated_at")
             )
         )
         questions = (
-            ProgressNote.objects.filter(author=user, shared=True, case__patient_id__in=ids)
+            Observation.objects.filter(author=user, shared=True, case__patient_id__in=ids)
             .exclude(question="")
             .filter(unreviewed)
             .values("case__patient_id")

@@ -83,16 +83,18 @@ def medication_detail(request, pk):
     refill_requests = list(
         selectors.refill_requests_visible_to(request.user).filter(medication=medication)[:20]
     )
-    notes = list(case_selectors.notes_visible_to(request.user).filter(medications=medication)[:30])
+    observations = list(
+        case_selectors.observations_visible_to(request.user).filter(medications=medication)[:30]
+    )
     for refill in refill_requests:
         refill.readable_medication = medication
-    gate.record_reads(request.user, [*changes, *refill_requests, *notes])
+    gate.record_reads(request.user, [*changes, *refill_requests, *observations])
     context = {
         "medication": medication,
         "patient": medication.patient,
         "changes": changes,
         "refill_requests": refill_requests,
-        "notes": notes,
+        "observations": observations,
         "is_author": medication.recorded_by_id == request.user.pk,
         "lead_days": medication.patient.clinic.controlled_refill_lead_days,
     }
@@ -369,7 +371,7 @@ def review(request):
     context = {
         "groups": groups,
         "total": total,
-        "shown": sum(len(group.notes) for group in groups),
+        "shown": sum(len(group.observations) for group in groups),
         "panels": extensions.review_panels(request) if is_prescriber else [],
     }
     return render(request, "medications/review.html", context)

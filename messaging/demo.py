@@ -60,13 +60,15 @@ def _thread(context: dict) -> None:
     from medications.models import Medication
 
     medication = Medication.objects.filter(patient=case.patient).order_by("pk").first()
-    note = case.notes.filter(author=therapist, shared=True).order_by("-observed_on").first()
+    observation = (
+        case.observations.filter(author=therapist, shared=True).order_by("-observed_on").first()
+    )
     services.message_post(
         case=case,
         author=therapist,
         body="Synthetic demo: Alex told me this week the mornings are hard since the last "
         "dose change. I logged it as an observation.",
-        note=note,
+        observation=observation,
     )
     services.message_post(
         case=case,

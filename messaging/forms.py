@@ -42,10 +42,10 @@ class MessageForm(forms.Form):
     )
     about = forms.ChoiceField(required=False, label="About (optional)")
 
-    def __init__(self, *args, medications=(), notes=(), **kwargs):
+    def __init__(self, *args, medications=(), observations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.medications = {m.pk: m for m in medications}
-        self.notes = {n.pk: n for n in notes}
+        self.observations = {n.pk: n for n in observations}
         choices = [("", "Nothing in particular")]
         if self.medications:
             choices.append(
@@ -57,13 +57,13 @@ class MessageForm(forms.Form):
                     ],
                 )
             )
-        if self.notes:
+        if self.observations:
             choices.append(
                 (
                     "Observations",
                     [
-                        (f"note:{n.pk}", f"Observation of {n.observed_on:%Y-%m-%d}")
-                        for n in self.notes.values()
+                        (f"observation:{n.pk}", f"Observation of {n.observed_on:%Y-%m-%d}")
+                        for n in self.observations.values()
                     ],
                 )
             )
@@ -81,8 +81,8 @@ class MessageForm(forms.Form):
         about = data.get("about") or ""
         if about.startswith("medication:"):
             kwargs["medication"] = self.medications[int(about.split(":", 1)[1])]
-        elif about.startswith("note:"):
-            kwargs["note"] = self.notes[int(about.split(":", 1)[1])]
+        elif about.startswith("observation:"):
+            kwargs["observation"] = self.observations[int(about.split(":", 1)[1])]
         return kwargs
 
 

@@ -54,8 +54,8 @@ class Message(models.Model):
         related_name="+",
         help_text="The medication this message is about.",
     )
-    note = models.ForeignKey(
-        "cases.ProgressNote",
+    observation = models.ForeignKey(
+        "cases.Observation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -79,7 +79,7 @@ class Message(models.Model):
                 name="message_state_only_for_questions",
             ),
             models.CheckConstraint(
-                condition=Q(medication__isnull=True) | Q(note__isnull=True),
+                condition=Q(medication__isnull=True) | Q(observation__isnull=True),
                 name="message_points_at_one_record",
             ),
         ]
@@ -109,13 +109,13 @@ class Message(models.Model):
             raise ValidationError({"state": "A consult question is open or answered."})
         if self.kind == self.Kind.MESSAGE and self.state:
             raise ValidationError({"state": "Only a consult question is open or answered."})
-        if self.medication_id and self.note_id:
+        if self.medication_id and self.observation_id:
             raise ValidationError("Point at one record: a medication or an observation.")
         patient_id = self.case.patient_id if self.case_id else None
         if self.medication_id and self.medication.patient_id != patient_id:
             raise ValidationError({"medication": "Choose a medication of this patient."})
-        if self.note_id and self.note.case.patient_id != patient_id:
-            raise ValidationError({"note": "Choose an observation of this patient."})
+        if self.observation_id and self.observation.case.patient_id != patient_id:
+            raise ValidationError({"observation": "Choose an observation of this patient."})
 
 
 class MessageUserObjectPermission(UserObjectPermissionBase):

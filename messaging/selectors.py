@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from cases.categories import Category
 from cases.extensions import TimelineEntry
-from cases.models import CareTeamMember, Case, Patient, ProgressNote
+from cases.models import CareTeamMember, Case, Observation, Patient
 from releases import gate
 
 from .models import CaseConference, Message, MessageRead, Notification
@@ -143,10 +143,10 @@ class Pointers:
     """What the messages point at, among what the reader may read."""
 
     medications: dict
-    notes: dict
+    observations: dict
 
     def records(self) -> list:
-        return [*self.medications.values(), *self.notes.values()]
+        return [*self.medications.values(), *self.observations.values()]
 
 
 def pointers_for(user, messages: list[Message]) -> Pointers:
@@ -155,15 +155,17 @@ def pointers_for(user, messages: list[Message]) -> Pointers:
     from medications.models import Medication
 
     medication_ids = {m.medication_id for m in messages if m.medication_id}
-    note_ids = {m.note_id for m in messages if m.note_id}
-    medications, notes = {}, {}
+    observation_ids = {m.observation_id for m in messages if m.observation_id}
+    medications, observations = {}, {}
     if medication_ids:
         queryset = Medication.objects.filter(pk__in=medication_ids).select_related("patient")
         medications = {m.pk: m for m in gate.visible(user, Medication, queryset)}
-    if note_ids:
-        queryset = ProgressNote.objects.filter(pk__in=note_ids).select_related("case__patient")
-        notes = {n.pk: n for n in gate.visible(user, ProgressNote, queryset)}
-    return Pointers(medications=medications, notes=notes)
+    if observation_ids:
+        queryset = Observation.objects.filter(pk__in=observation_ids).select_related(
+            "case__patient"
+        )
+        observations = {n.pk: n for n in gate.visible(user, Observation, queryset)}
+    return Pointers(medications=medications, observations=observations)
 
 
 def prepare_for_display(
@@ -181,10 +183,10 @@ def prepare_for_display(
     for message in messages:
         message.answers_question_id = questions_by_answer.get(message.pk)
         message.shown_medication = pointers.medications.get(message.medication_id)
-        message.shown_note = pointers.notes.get(message.note_id)
+        message.shown_observation = pointers.observations.get(message.observation_id)
         message.points_elsewhere = bool(
             (message.medication_id and not message.shown_medication)
-            or (message.note_id and not message.shown_note)
+            or (message.observation_id and not message.shown_observation)
         )
         message.is_new = message.pk in unread
         message.read_by = [
@@ -201,12 +203,12 @@ def pointer_choices(user, case: Case) -> tuple[list, list]:
     medications = gate.visible(
         user, Medication, Medication.objects.filter(patient_id=case.patient_id)
     ).select_related("patient")
-    notes = gate.visible(
-        user, ProgressNote, ProgressNote.objects.filter(case__patient_id=case.patient_id)
+    observations = gate.visible(
+        user, Observation, Observation.objects.filter(case__patient_id=case.patient_id)
     ).select_related("case__patient")
     return (
         list(medications.order_by("status", "name")[:50]),
-        list(notes.order_by("-observed_on", "-created_at")[:50]),
+        list(observations.order_by("-observed_on", "-created_at")[:50]),
     )
 
 

@@ -130,7 +130,7 @@ def _write(
     body: str,
     kind: str = Message.Kind.MESSAGE,
     medication=None,
-    note=None,
+    observation=None,
 ) -> Message:
     """Insert a message and grant it under the releases active now (no rule check)."""
     message = Message(
@@ -140,7 +140,7 @@ def _write(
         body=body.strip(),
         state=Message.State.OPEN if kind == Message.Kind.QUESTION else "",
         medication=medication,
-        note=note,
+        observation=observation,
     )
     message.full_clean()
     message.save()
@@ -163,18 +163,23 @@ def message_post(
     body: str,
     kind: str = Message.Kind.MESSAGE,
     medication=None,
-    note=None,
+    observation=None,
 ) -> Message:
     """Post a message or ask a consult question in a case's thread."""
     members = _check_writer(case, author)
     if kind not in Message.Kind.values:
         raise ValidationError({"kind": "Choose a message or a consult question."})
     # A writer points only at what they may read themselves.
-    for record in (medication, note):
+    for record in (medication, observation):
         if record is not None and not gate.can_read(author, record):
             raise ValidationError("You cannot point at a record you may not read.")
     message = _write(
-        case=case, author=author, body=body, kind=kind, medication=medication, note=note
+        case=case,
+        author=author,
+        body=body,
+        kind=kind,
+        medication=medication,
+        observation=observation,
     )
     if message.is_question:
         _notify_readers(

@@ -68,11 +68,11 @@ def on_team(case: Case, *clinicians: Clinician) -> None:
         case_services.care_team_add(case=case, clinician=clinician, role_on_case=clinician.role)
 
 
-def note(case: Case, author, **fields):
+def observation(case: Case, author, **fields):
     """Write an observation through the service."""
     fields.setdefault("body", "Synthetic observation text")
     fields.setdefault("adherence", "as_prescribed")
-    return case_services.note_create(case=case, author=author, **fields)
+    return case_services.observation_create(case=case, author=author, **fields)
 
 
 __all__ = [
@@ -83,7 +83,7 @@ __all__ = [
     "PASSWORD",
     "PatientFactory",
     "UserFactory",
-    "note",
+    "observation",
     "on_team",
 ]
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from cases.categories import Category
-from cases.models import CareTeamMember, Case, Clinic, Clinician, ProgressNote
+from cases.models import CareTeamMember, Case, Clinic, Clinician, Observation
 from medications.models import Medication, MedicationChange, RefillRequest
 from releases import gate
 from releases.models import InformationRelease
@@ -269,7 +269,7 @@ def evaluate_late_refill(today: dt.date, patient_ids: set[int] | None = None) ->
     people = _people(patients)
     # Who has written about the patient since (the exploration may be private).
     written: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
-    for patient_id, author_id, created_at in ProgressNote.objects.filter(
+    for patient_id, author_id, created_at in Observation.objects.filter(
         case__patient_id__in=patients, created_at__gte=since
     ).values_list("case__patient_id", "author_id", "created_at"):
         written[(patient_id, author_id)].append(created_at)
@@ -361,32 +361,38 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
 
     patients = {c[0] for c in candidates.values()}
     earliest = min((c[2] for c in candidates.values()), default=today)
-    notes_by_patient: dict[int, list[tuple[int, dt.date, bool]]] = defaultdict(list)
-    for note_id, patient_id, observed_on, adherence, response in ProgressNote.objects.filter(
+    observations_by_patient: dict[int, list[tuple[int, dt.date, bool]]] = defaultdict(list)
+    for observation_id, patient_id, observed_on, adherence, response in Observation.objects.filter(
         shared=True,
         case__patient_id__in=patients,
         observed_on__gte=earliest,
         observed_on__lte=today,
     ).values_list("pk", "case__patient_id", "observed_on", "adherence", "response"):
-        notes_by_patient[patient_id].append((note_id, observed_on, bool(adherence or response)))
-    note_ids = [note[0] for notes in notes_by_patient.values() for note in notes]
+        observations_by_patient[patient_id].append(
+            (observation_id, observed_on, bool(adherence or response))
+        )
+    observation_ids = [
+        observation[0]
+        for observations in observations_by_patient.values()
+        for observation in observations
+    ]
     links: dict[int, set[int]] = defaultdict(set)
-    for note_id, medication_id in Medication.observations.through.objects.filter(
-        progressnote_id__in=note_ids
-    ).values_list("progressnote_id", "medication_id"):
-        links[note_id].add(medication_id)
+    for observation_id, medication_id in Medication.observations.through.objects.filter(
+        observation_id__in=observation_ids
+    ).values_list("observation_id", "medication_id"):
+        links[observation_id].add(medication_id)
 
-    def about(note_id: int, records_effect: bool, chain: set[int]) -> bool:
+    def about(observation_id: int, records_effect: bool, chain: set[int]) -> bool:
         # Linked to medications: about those. Unlinked: about the patient's medication
         # when it records adherence or response.
-        return bool(links[note_id] & chain) if links[note_id] else records_effect
+        return bool(links[observation_id] & chain) if links[observation_id] else records_effect
 
     people = _people(patients)
     open_ones = {}
     for pk, (patient_id, due_on, counts_from, chain) in candidates.items():
         answered = any(
-            observed_on >= counts_from and about(note_id, records_effect, chain)
-            for note_id, observed_on, records_effect in notes_by_patient[patient_id]
+            observed_on >= counts_from and about(observation_id, records_effect, chain)
+            for observation_id, observed_on, records_effect in observations_by_patient[patient_id]
         )
         if not answered:
             open_ones[pk] = (patient_id, due_on)
@@ -422,7 +428,7 @@ def evaluate_quiet_case(today: dt.date, patient_ids: set[int] | None = None) -> 
     active release, asking the therapist to share is noise)."""
     clinics = _clinics()
     cases = Case.objects.filter(status=Case.Status.OPEN).annotate(
-        last_shared=Max("notes__observed_on", filter=Q(notes__shared=True))
+        last_shared=Max("observations__observed_on", filter=Q(observations__shared=True))
     )
     if patient_ids is not None:
         cases = cases.filter(patient_id__in=patient_ids)

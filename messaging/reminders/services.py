@@ -13,7 +13,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
-from cases.models import Case, Patient, ProgressNote
+from cases.models import Case, Observation, Patient
 from releases import gate
 
 from ..models import Notification, Reminder
@@ -136,7 +136,7 @@ def _patient_id_of(subject: models.Model) -> int:
         return subject.pk
     if isinstance(subject, Case):
         return subject.patient_id
-    if isinstance(subject, ProgressNote):
+    if isinstance(subject, Observation):
         return subject.case.patient_id
     try:
         return gate.kind_of(type(subject)).patient_id_of(subject)

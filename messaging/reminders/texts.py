@@ -67,7 +67,7 @@ def target_url(
 ) -> str:
     """Where a reminder leads: the thing to act on (ids only; the gate decides there)."""
     if kind in (Kind.CHECKIN_DUE, Kind.QUIET_CASE) and patient_id and not for_admin:
-        target = url_or_none("cases:note_create", patient_id)
+        target = url_or_none("cases:observation_create", patient_id)
     elif kind == Kind.REFILL_DUE:
         target = url_or_none("medications:detail", subject_id)
     elif kind == Kind.LATE_REFILL and medication_id:

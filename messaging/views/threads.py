@@ -54,10 +54,12 @@ def thread(request, case_pk):
     if request.method == "POST" and cannot_write:
         messages.error(request, cannot_write)
         return redirect("messaging:thread", case.pk)
-    medications, notes = ([], []) if cannot_write else selectors.pointer_choices(request.user, case)
+    medications, observations = (
+        ([], []) if cannot_write else selectors.pointer_choices(request.user, case)
+    )
     initial = {"kind": request.GET.get("kind", "message")}
     form = MessageForm(
-        bound_data(request)[0], medications=medications, notes=notes, initial=initial
+        bound_data(request)[0], medications=medications, observations=observations, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:

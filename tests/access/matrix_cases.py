@@ -1,9 +1,9 @@
-"""Observations (ProgressNote) and the patient pages in the access matrix."""
+"""Observations (Observation) and the patient pages in the access matrix."""
 
 import uuid
 
 from cases.categories import Category
-from tests.factories import note
+from tests.factories import observation
 
 from .table import Kind, Url
 
@@ -16,13 +16,13 @@ def build_note(world, clinician, shared):
     fields = {"body": text, "side_effects": text, "attitude_notes": text}
     if shared:
         fields.update(question=text, evaluation_suggestion=text)
-    obj = note(world.case, clinician.user, shared=shared, **fields)
-    world.extra.setdefault(("note", clinician.pk, shared), obj)
+    obj = observation(world.case, clinician.user, shared=shared, **fields)
+    world.extra.setdefault(("observation", clinician.pk, shared), obj)
     return obj, marker
 
 
 def by_author(w, o):
-    return [w.extra[("note", w.author.pk, True)].pk]
+    return [w.extra[("observation", w.author.pk, True)].pk]
 
 
 CLINICIANS = {"author", "recipient", "colleague", "other_category", "other_clinic"}
@@ -34,12 +34,12 @@ KINDS = {
 }
 
 URLS = [
-    Url("cases:note_detail", "observation", "detail", lambda w, o: [o.pk]),
-    Url("cases:note_edit", "observation", "edit", lambda w, o: [o.pk]),
-    Url("cases:note_list", "observation", "list"),
+    Url("cases:observation_detail", "observation", "detail", lambda w, o: [o.pk]),
+    Url("cases:observation_edit", "observation", "edit", lambda w, o: [o.pk]),
+    Url("cases:observation_list", "observation", "list"),
     Url("cases:patient_detail", "observation", "list", lambda w, o: [w.patient.pk]),
     Url(
-        "cases:note_create",
+        "cases:observation_create",
         "observation",
         "page",
         lambda w, o: [w.patient.pk],
@@ -51,9 +51,9 @@ URLS = [
     # The review queue and the caseload list only what the reader may read.
     Url("medications:review", "observation", "page", allowed=lambda p, s: p in CLINICIANS),
     Url("medications:caseload", "observation", "page", allowed=lambda p, s: p in CLINICIANS),
-    # Marking reviewed: the reader of the note (its author is told it is theirs).
+    # Marking reviewed: the reader of the observation (its author is told it is theirs).
     Url(
-        "cases:note_review",
+        "cases:observation_review",
         "observation",
         "post",
         by_author,
@@ -61,9 +61,9 @@ URLS = [
             persona == "author" or (persona == "recipient" and state == "active")
         ),
     ),
-    # Marking a patient's notes reviewed marks only posted notes the reader may read.
+    # Marking a patient's observations reviewed marks only posted observations the reader may read.
     Url(
-        "cases:patient_notes_review",
+        "cases:patient_observations_review",
         "observation",
         "post",
         lambda w, o: [w.patient.pk],

@@ -142,7 +142,7 @@ URLS = [
     Url("medications:patient_history", "medication", "list", patient),
     Url("cases:patient_detail", "medication", "list", patient),
     # The observation form lists the medications an observation may link to.
-    Url("cases:note_create", "medication", "list", patient),
+    Url("cases:observation_create", "medication", "list", patient),
     Url(
         "medications:start",
         "medication",

@@ -22,10 +22,10 @@ def test_item_9_flags_the_prescriber_and_the_therapist_once(shared_world):
     assessment = give(world, 14, timezone.localdate(), item9=1)
     assert assessment.safety_flag
     for persona in ("author", "recipient"):
-        notes = list(urgent_to(world.user(persona)))
-        assert len(notes) == 1, persona
-        assert notes[0].key == f"item9:{assessment.pk}"
-        assert notes[0].url == f"/assessments/{assessment.pk}/"
+        observations = list(urgent_to(world.user(persona)))
+        assert len(observations) == 1, persona
+        assert observations[0].key == f"item9:{assessment.pk}"
+        assert observations[0].url == f"/assessments/{assessment.pk}/"
     # Raising it again (a retry, a second call) sends nothing twice.
     services.assessment_flag_safety(assessment=assessment)
     services.assessment_flag_safety(assessment=assessment)

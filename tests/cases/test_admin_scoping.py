@@ -70,5 +70,5 @@ def test_clinical_records_are_not_in_the_admin_at_all(client):
     superuser = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(superuser)
     index = client.get(reverse("admin:index")).content.decode()
-    assert "Progress notes" not in index
-    assert client.get("/admin/cases/progressnote/").status_code == 404
+    assert "Observations" not in index
+    assert client.get("/admin/cases/observation/").status_code == 404

@@ -1,5 +1,5 @@
 """The prescriber's review queue: what waits, in which order, marking reviewed one by one
-or all for a patient, and an edit bringing a note back."""
+or all for a patient, and an edit bringing an observation back."""
 
 import datetime as dt
 
@@ -8,16 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import selectors, services
-from cases.models import NoteReview, ProgressNote
+from cases.models import Observation, ObservationReview
 from medications import services as medication_services
 from medications.models import MedicationChange
-from tests.factories import note
+from tests.factories import observation
 from tests.medications.kit import share, start
 
 pytestmark = pytest.mark.django_db
 
-Adherence = ProgressNote.Adherence
-Response = ProgressNote.Response
+Adherence = Observation.Adherence
+Response = Observation.Response
 
 
 @pytest.fixture
@@ -29,15 +29,15 @@ def observed(days_ago: int) -> dt.date:
     return timezone.localdate() - dt.timedelta(days=days_ago)
 
 
-def queue_of(user) -> list[ProgressNote]:
-    return list(selectors.notes_to_review(user))
+def queue_of(user) -> list[Observation]:
+    return list(selectors.observations_to_review(user))
 
 
 def test_the_queue_holds_shared_notes_by_others_the_reviewer_may_read(shared_world):
     therapist, prescriber = shared_world.author.user, shared_world.recipient.user
-    shared = note(shared_world.case, therapist)
-    note(shared_world.case, therapist, shared=False)
-    note(shared_world.case, prescriber)  # the prescriber's own
+    shared = observation(shared_world.case, therapist)
+    observation(shared_world.case, therapist, shared=False)
+    observation(shared_world.case, prescriber)  # the prescriber's own
     assert queue_of(prescriber) == [shared]
     # Care team without a release: nothing to review.
     assert queue_of(shared_world.colleague.user) == []
@@ -56,8 +56,10 @@ def test_the_queue_holds_shared_notes_by_others_the_reviewer_may_read(shared_wor
 )
 def test_flagged_notes_come_first_even_when_older(shared_world, flag):
     therapist = shared_world.author.user
-    calm = note(shared_world.case, therapist, observed_on=observed(1), response=Response.BETTER)
-    flagged = note(shared_world.case, therapist, observed_on=observed(20), **flag)
+    calm = observation(
+        shared_world.case, therapist, observed_on=observed(1), response=Response.BETTER
+    )
+    flagged = observation(shared_world.case, therapist, observed_on=observed(20), **flag)
     queue = queue_of(shared_world.recipient.user)
     assert queue == [flagged, calm]
     assert queue[0].flagged and not queue[1].flagged
@@ -65,32 +67,39 @@ def test_flagged_notes_come_first_even_when_older(shared_world, flag):
 
 
 def test_whitespace_is_not_a_side_effect(shared_world):
-    saved = note(shared_world.case, shared_world.author.user, side_effects="   ")
-    assert not selectors.notes_to_review(shared_world.recipient.user).get(pk=saved.pk).flagged
+    saved = observation(shared_world.case, shared_world.author.user, side_effects="   ")
+    assert (
+        not selectors.observations_to_review(shared_world.recipient.user).get(pk=saved.pk).flagged
+    )
 
 
 def test_marking_reviewed_takes_a_note_out_and_an_edit_brings_it_back(shared_world):
     therapist, prescriber = shared_world.author.user, shared_world.recipient.user
-    saved = note(shared_world.case, therapist)
-    services.note_mark_reviewed(note=saved, reviewer=prescriber)
-    services.note_mark_reviewed(note=saved, reviewer=prescriber)  # idempotent
-    assert NoteReview.objects.count() == 1
+    saved = observation(shared_world.case, therapist)
+    services.observation_mark_reviewed(observation=saved, reviewer=prescriber)
+    services.observation_mark_reviewed(observation=saved, reviewer=prescriber)  # idempotent
+    assert ObservationReview.objects.count() == 1
     assert queue_of(prescriber) == []
-    services.note_update(note=saved, author=therapist, body="Corrected: missed two doses")
+    services.observation_update(
+        observation=saved, author=therapist, body="Corrected: missed two doses"
+    )
     assert queue_of(prescriber) == [saved]
-    services.note_mark_reviewed(note=saved, reviewer=prescriber)
+    services.observation_mark_reviewed(observation=saved, reviewer=prescriber)
     assert queue_of(prescriber) == []
-    assert NoteReview.objects.get().is_current
+    assert ObservationReview.objects.get().is_current
 
 
 def test_review_pages_mark_one_note_reviewed(shared_world, client):
-    saved = note(shared_world.case, shared_world.author.user, adherence=Adherence.MISSED_DOSES)
+    saved = observation(
+        shared_world.case, shared_world.author.user, adherence=Adherence.MISSED_DOSES
+    )
     client.force_login(shared_world.recipient.user)
     page = client.get(reverse("medications:review"))
     assert page.status_code == 200
-    assert f'data-note="{saved.pk}"' in page.content.decode()
+    assert f'data-observation="{saved.pk}"' in page.content.decode()
     response = client.post(
-        reverse("cases:note_review", args=[saved.pk]), {"next": reverse("medications:review")}
+        reverse("cases:observation_review", args=[saved.pk]),
+        {"next": reverse("medications:review")},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("medications:review")
@@ -102,43 +111,44 @@ def test_review_pages_mark_one_note_reviewed(shared_world, client):
 
 
 def test_an_unsafe_next_is_ignored(shared_world, client):
-    saved = note(shared_world.case, shared_world.author.user)
+    saved = observation(shared_world.case, shared_world.author.user)
     client.force_login(shared_world.recipient.user)
     response = client.post(
-        reverse("cases:note_review", args=[saved.pk]), {"next": "https://evil.example/"}
+        reverse("cases:observation_review", args=[saved.pk]), {"next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("cases:note_detail", args=[saved.pk])
+    assert response["Location"] == reverse("cases:observation_detail", args=[saved.pk])
 
 
 def test_marking_all_for_a_patient_marks_only_the_notes_on_the_page(shared_world, client):
     therapist = shared_world.author.user
-    seen = [note(shared_world.case, therapist) for _ in range(3)]
+    seen = [observation(shared_world.case, therapist) for _ in range(3)]
     client.force_login(shared_world.recipient.user)
-    arrived_since = note(shared_world.case, therapist)
+    arrived_since = observation(shared_world.case, therapist)
     response = client.post(
-        reverse("cases:patient_notes_review", args=[shared_world.patient.pk]),
-        {"note": [n.pk for n in seen], "next": reverse("medications:review")},
+        reverse("cases:patient_observations_review", args=[shared_world.patient.pk]),
+        {"observation": [n.pk for n in seen], "next": reverse("medications:review")},
     )
     assert response.status_code == 302
     assert queue_of(shared_world.recipient.user) == [arrived_since]
 
 
 def test_the_author_cannot_review_their_own_note(shared_world, client):
-    saved = note(shared_world.case, shared_world.author.user)
+    saved = observation(shared_world.case, shared_world.author.user)
     client.force_login(shared_world.author.user)
-    response = client.post(reverse("cases:note_review", args=[saved.pk]), follow=True)
+    response = client.post(reverse("cases:observation_review", args=[saved.pk]), follow=True)
     assert "reviews are for the other clinician" in response.content.decode()
-    assert not NoteReview.objects.exists()
+    assert not ObservationReview.objects.exists()
 
 
 def test_a_clinician_without_a_release_cannot_mark_reviewed(shared_world, client):
-    saved = note(shared_world.case, shared_world.author.user)
+    saved = observation(shared_world.case, shared_world.author.user)
     client.force_login(shared_world.colleague.user)
-    assert client.post(reverse("cases:note_review", args=[saved.pk])).status_code == 404
+    assert client.post(reverse("cases:observation_review", args=[saved.pk])).status_code == 404
     client.post(
-        reverse("cases:patient_notes_review", args=[shared_world.patient.pk]), {"note": [saved.pk]}
+        reverse("cases:patient_observations_review", args=[shared_world.patient.pk]),
+        {"observation": [saved.pk]},
     )
-    assert not NoteReview.objects.exists()
+    assert not ObservationReview.objects.exists()
 
 
 def test_the_queue_groups_by_patient_and_says_how_long_after_a_change(shared_world, client):
@@ -151,7 +161,7 @@ def test_the_queue_groups_by_patient_and_says_how_long_after_a_change(shared_wor
         directions="1 tablet in the morning",
         effective_on=observed(12),
     )
-    note(
+    observation(
         shared_world.case,
         shared_world.author.user,
         observed_on=observed(2),
@@ -184,7 +194,7 @@ def test_the_review_page_shows_open_refill_requests_late_first(shared_world, cli
 
 
 def test_the_therapist_sees_notes_from_the_prescriber_without_review_panels(shared_world, client):
-    from_prescriber = note(shared_world.case, shared_world.recipient.user, body="Raised it")
+    from_prescriber = observation(shared_world.case, shared_world.recipient.user, body="Raised it")
     client.force_login(shared_world.author.user)
     response = client.get(reverse("medications:review"))
     assert response.status_code == 200
@@ -200,7 +210,7 @@ def test_the_clinic_admin_has_no_review_queue(shared_world, client):
 
 def test_the_patient_page_says_how_long_after_a_change_each_observation_is(shared_world, client):
     medication = start(shared_world)
-    note(shared_world.case, shared_world.author.user, observed_on=observed(35))
+    observation(shared_world.case, shared_world.author.user, observed_on=observed(35))
     medication_services.medication_change_dose(
         medication=medication,
         author=shared_world.recipient.user,
@@ -209,7 +219,7 @@ def test_the_patient_page_says_how_long_after_a_change_each_observation_is(share
         directions="1 tablet",
         effective_on=observed(30),
     )
-    note(shared_world.case, shared_world.author.user, observed_on=observed(16))
+    observation(shared_world.case, shared_world.author.user, observed_on=observed(16))
     client.force_login(shared_world.author.user)
     response = client.get(reverse("cases:patient_detail", args=[shared_world.patient.pk]))
     timeline = response.context["timeline"]

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import NoteReview, ProgressNote
+from cases.models import Observation, ObservationReview
 from medications import services as medication_services
 from medications.models import MedicationChange
 from releases import gate
@@ -51,8 +51,8 @@ def add_observations(world, linked: list, count: int) -> None:
     """
     therapist, prescriber = world.author.user, world.recipient.user
     today = timezone.localdate()
-    notes = ProgressNote.objects.bulk_create(
-        ProgressNote(
+    observations = Observation.objects.bulk_create(
+        Observation(
             case=world.case,
             author=prescriber if i % 10 == 0 else therapist,
             observed_on=today - dt.timedelta(days=i % 150),
@@ -64,16 +64,20 @@ def add_observations(world, linked: list, count: int) -> None:
         )
         for i in range(count)
     )
-    links = ProgressNote.medications.through
+    links = Observation.medications.through
     links.objects.bulk_create(
-        links(progressnote_id=note.pk, medication_id=medication.pk)
-        for i, note in enumerate(notes)
+        links(observation_id=observation.pk, medication_id=medication.pk)
+        for i, observation in enumerate(observations)
         for medication in (linked[:2] if i % 2 else linked[2:])
     )
-    NoteReview.objects.bulk_create(
-        NoteReview(note=note, reviewer=prescriber, note_updated_at=note.updated_at)
-        for i, note in enumerate(notes)
-        if i % 4 == 1 and note.author_id == therapist.pk
+    ObservationReview.objects.bulk_create(
+        ObservationReview(
+            observation=observation,
+            reviewer=prescriber,
+            observation_updated_at=observation.updated_at,
+        )
+        for i, observation in enumerate(observations)
+        if i % 4 == 1 and observation.author_id == therapist.pk
     )
     gate.grants_sync_for_patient(world.patient.pk)
 
@@ -111,7 +115,7 @@ def test_query_count_is_the_same_for_10_and_1000_observations(
     assert at_ten <= MAX_QUERIES
 
     add_observations(world, linked, 990)
-    assert ProgressNote.objects.count() == 1000
+    assert Observation.objects.count() == 1000
 
     with django_assert_num_queries(at_ten):
         response = client.get(url)

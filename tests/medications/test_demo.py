@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cases import selectors as case_selectors
-from cases.models import NoteReview, Patient, ProgressNote
+from cases.models import Observation, ObservationReview, Patient
 from medications import selectors
 from medications.models import Medication, MedicationChange, RefillRequest
 from releases import gate
@@ -29,16 +29,16 @@ def patient(mrn: str) -> Patient:
 def test_alex_improves_after_a_dose_increase(demo_users):
     alex = patient("DEMO-1001")
     increase = MedicationChange.objects.get(medication__patient=alex, kind=Kind.INCREASE)
-    notes = ProgressNote.objects.filter(case__patient=alex, shared=True).exclude(response="")
-    before = {n.response for n in notes.filter(observed_on__lt=increase.effective_on)}
-    after = [n.response for n in notes.filter(observed_on__gt=increase.effective_on)]
+    observations = Observation.objects.filter(case__patient=alex, shared=True).exclude(response="")
+    before = {n.response for n in observations.filter(observed_on__lt=increase.effective_on)}
+    after = [n.response for n in observations.filter(observed_on__gt=increase.effective_on)]
     assert before <= {"same", "worse"}
     assert "much_better" in after
     assert (increase.effective_on - alex.medications.get().start_date).days >= 56
 
 
 def test_the_demo_has_a_side_effect_missed_doses_and_a_switch(demo_users):
-    shared = ProgressNote.objects.filter(shared=True)
+    shared = Observation.objects.filter(shared=True)
     assert shared.exclude(side_effects="").filter(case__patient=patient("DEMO-1002")).exists()
     assert shared.filter(adherence="missed_doses", case__patient=patient("DEMO-1003")).exists()
     assert MedicationChange.objects.filter(kind=Kind.SWITCH).count() == 1
@@ -59,11 +59,11 @@ def test_the_prescriber_s_queue_waits_with_flagged_notes_first(demo_users):
     prescriber, therapist = demo_users
     groups, total = selectors.review_queue(prescriber)
     assert total >= 3
-    notes = case_selectors.notes_to_review(prescriber)
-    assert notes[0].flagged
-    assert NoteReview.objects.filter(reviewer=prescriber).count() > 20
-    # The prescriber wrote back: one note waits for the therapist.
-    assert case_selectors.notes_to_review(therapist).exists()
+    observations = case_selectors.observations_to_review(prescriber)
+    assert observations[0].flagged
+    assert ObservationReview.objects.filter(reviewer=prescriber).count() > 20
+    # The prescriber wrote back: one observation waits for the therapist.
+    assert case_selectors.observations_to_review(therapist).exists()
 
 
 def test_the_gate_holds_in_the_demo(demo_users):
@@ -80,14 +80,14 @@ def test_seeding_again_adds_no_medication_row(demo_users):
         Medication.objects.count(),
         MedicationChange.objects.count(),
         RefillRequest.objects.count(),
-        ProgressNote.objects.count(),
-        NoteReview.objects.count(),
+        Observation.objects.count(),
+        ObservationReview.objects.count(),
     )
     call_command("seed_demo", verbosity=0)
     assert counts == (
         Medication.objects.count(),
         MedicationChange.objects.count(),
         RefillRequest.objects.count(),
-        ProgressNote.objects.count(),
-        NoteReview.objects.count(),
+        Observation.objects.count(),
+        ObservationReview.objects.count(),
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medications.models import FormularyEntry, Medication, MedicationChange, RefillRequest
-from tests.factories import note
+from tests.factories import observation
 
 from .kit import report, start
 
@@ -317,7 +317,7 @@ def test_a_request_shows_no_medication_its_reader_may_not_see(world, client):
 
 def test_the_medication_page_shows_its_history_and_observations(shared_world, client):
     medication = start(shared_world)
-    note(
+    observation(
         shared_world.case,
         shared_world.author.user,
         body="Nausea mornings",
@@ -343,7 +343,7 @@ def test_the_patient_history_lists_every_change(shared_world, client):
 
 def test_the_caseload_says_what_is_due(shared_world, client):
     medication = start(shared_world, name="Clonazepam", controlled_schedule="IV")
-    note(
+    observation(
         shared_world.case,
         shared_world.author.user,
         observed_on=timezone.localdate() - dt.timedelta(days=45),
@@ -382,7 +382,7 @@ def test_the_caseload_says_what_is_due(shared_world, client):
 
 def test_the_home_pages_show_what_waits(shared_world, client):
     refill_for(shared_world, name="Clonazepam", controlled_schedule="IV")
-    note(shared_world.case, shared_world.author.user, adherence="missed_doses")
+    observation(shared_world.case, shared_world.author.user, adherence="missed_doses")
     login(client, shared_world, "recipient")
     body = client.get(reverse("home")).content.decode()
     assert "Observations to review" in body

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medications import services
-from tests.factories import CaseFactory, PatientFactory, note, on_team
+from tests.factories import CaseFactory, PatientFactory, observation, on_team
 
 from .kit import share, start
 
@@ -35,7 +35,7 @@ def add_patients(world, count: int) -> None:
             directions="1 tablet",
             effective_on=timezone.localdate() - dt.timedelta(days=3),
         )
-        note(case, world.author.user, adherence="missed_doses", question="Taper?")
+        observation(case, world.author.user, adherence="missed_doses", question="Taper?")
         services.refill_request_create(
             medication=medication,
             requested_by=world.author.user,

@@ -24,7 +24,7 @@ from .test_reminders_kit import (  # noqa: F401  (the fixtures clock and rem)
     change,
     clock_fixture,
     medication,
-    note,
+    observation,
     question,
     refill_request,
     rem_fixture,
@@ -257,7 +257,7 @@ def test_resolving_a_delivered_reminder_marks_its_notification_read(rem, run, cl
     run(reminders.reminders_sweep, kinds=[Reminder.Kind.CHECKIN_DUE])
     notification = Notification.objects.get(recipient=rem.author.user)
     assert notification.read_at is None
-    reminders.reminders_resolve_for(note(rem, adherence="as_prescribed", response="better"))
+    reminders.reminders_resolve_for(observation(rem, adherence="as_prescribed", response="better"))
     notification.refresh_from_db()
     assert notification.read_at is not None
 

@@ -20,7 +20,7 @@ from .test_reminders_kit import (  # noqa: F401  (the fixtures clock and rem)
     clock_fixture,
     due,
     medication,
-    note,
+    observation,
     question,
     refill_request,
     rem_fixture,
@@ -185,7 +185,7 @@ def test_a_late_request_resolves_for_whoever_explores_it_in_an_observation(rem, 
     sweep(Kind.LATE_REFILL)
     clock.to(D(2027, 1, 18))
     # The therapist explored it in session; the note may be private (process material).
-    note(rem, shared=False, body="Explored the late request")
+    observation(rem, shared=False, body="Explored the late request")
     sweep(Kind.LATE_REFILL)
     assert names(due(Kind.LATE_REFILL)) == {"recipient"}
 
@@ -234,7 +234,7 @@ def test_an_observation_about_the_change_resolves_the_checkin(rem, clock):
     clock.to(D(2027, 1, 31))
     sweep(Kind.CHECKIN_DUE)
     clock.to(D(2027, 2, 2))
-    logged = note(rem, adherence="as_prescribed", response="better")
+    logged = observation(rem, adherence="as_prescribed", response="better")
     assert reminders_resolve_for(logged) == 1
     assert due(Kind.CHECKIN_DUE) == set()
 
@@ -242,12 +242,12 @@ def test_an_observation_about_the_change_resolves_the_checkin(rem, clock):
 def test_the_answer_to_the_7_day_checkin_does_not_answer_the_28_day_one(rem, clock):
     started(rem, clock, D(2027, 1, 24))
     clock.to(D(2027, 2, 2))  # day 9
-    note(rem, adherence="as_prescribed")
+    observation(rem, adherence="as_prescribed")
     clock.to(D(2027, 2, 21))  # day 28
     sweep(Kind.CHECKIN_DUE)
     assert due(Kind.CHECKIN_DUE) == {("author", D(2027, 2, 21))}
     clock.to(D(2027, 2, 22))
-    note(rem, response="same", observed_on=D(2027, 2, 11))  # day 18 counts
+    observation(rem, response="same", observed_on=D(2027, 2, 11))  # day 18 counts
     sweep(Kind.CHECKIN_DUE)
     assert due(Kind.CHECKIN_DUE) == set()
 
@@ -256,13 +256,13 @@ def test_what_does_not_count_as_an_observation_about_the_change(rem, clock):
     med = started(rem, clock, D(2027, 1, 24))
     other = medication(rem, name="Otheramine")
     clock.to(D(2027, 1, 31))
-    note(rem, adherence="as_prescribed", medications=[other])  # about another medication
-    note(rem, adherence="as_prescribed", shared=False)  # private
-    note(rem, body="Talked about work")  # neither adherence nor response
-    note(rem, adherence="missed_doses", observed_on=D(2027, 1, 26))  # too early (day 2)
+    observation(rem, adherence="as_prescribed", medications=[other])  # about another medication
+    observation(rem, adherence="as_prescribed", shared=False)  # private
+    observation(rem, body="Talked about work")  # neither adherence nor response
+    observation(rem, adherence="missed_doses", observed_on=D(2027, 1, 26))  # too early (day 2)
     sweep(Kind.CHECKIN_DUE)
     assert due(Kind.CHECKIN_DUE) == {("author", D(2027, 1, 31))}
-    note(rem, body="Linked, in words only", medications=[med])  # linked: counts
+    observation(rem, body="Linked, in words only", medications=[med])  # linked: counts
     sweep(Kind.CHECKIN_DUE)
     assert due(Kind.CHECKIN_DUE) == set()
 
@@ -310,9 +310,9 @@ def test_fills_and_detail_updates_ask_for_no_checkin(rem, clock):
 
 def test_a_case_quiet_for_21_days_reminds_the_therapist(rem, clock):
     clock.to(D(2027, 2, 7))
-    note(rem, adherence="as_prescribed")
+    observation(rem, adherence="as_prescribed")
     clock.to(D(2027, 2, 20))
-    note(rem, shared=False, body="Private process note")  # does not count
+    observation(rem, shared=False, body="Private process note")  # does not count
     clock.to(D(2027, 2, 27))
     sweep(Kind.QUIET_CASE)
     assert due(Kind.QUIET_CASE) == set()
@@ -322,18 +322,18 @@ def test_a_case_quiet_for_21_days_reminds_the_therapist(rem, clock):
 
 
 def test_a_shared_observation_resolves_the_quiet_case_reminder(rem, clock):
-    note(rem, adherence="as_prescribed")
+    observation(rem, adherence="as_prescribed")
     clock.to(START + dt.timedelta(days=21))
     sweep(Kind.QUIET_CASE)
     assert names(due(Kind.QUIET_CASE)) == {"author"}
-    logged = note(rem, body="Check-in")
+    logged = observation(rem, body="Check-in")
     assert reminders_resolve_for(logged) == 1
 
 
 def test_a_quiet_case_without_an_active_release_is_not_reminded(rem, clock):
     from releases.services import release_revoke
 
-    note(rem, adherence="as_prescribed")
+    observation(rem, adherence="as_prescribed")
     clock.to(START + dt.timedelta(days=21))
     sweep(Kind.QUIET_CASE)
     assert names(due(Kind.QUIET_CASE)) == {"author"}
@@ -343,7 +343,7 @@ def test_a_quiet_case_without_an_active_release_is_not_reminded(rem, clock):
 
 
 def test_a_long_quiet_reminds_again_every_21_days(rem, clock):
-    note(rem, adherence="as_prescribed")
+    observation(rem, adherence="as_prescribed")
     clock.to(START + dt.timedelta(days=43))
     sweep(Kind.QUIET_CASE)
     assert due(Kind.QUIET_CASE) == {("author", START + dt.timedelta(days=42))}

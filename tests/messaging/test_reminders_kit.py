@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.categories import Category
-from cases.models import ProgressNote
+from cases.models import Observation
 from medications.models import Medication, MedicationChange, RefillRequest
 from messaging import reminders
 from messaging.models import Message, Reminder
@@ -121,17 +121,17 @@ def refill_request(world, medication: Medication, *, late: bool, **fields) -> Re
     return request
 
 
-def note(world, *, author=None, medications=(), **fields) -> ProgressNote:
+def observation(world, *, author=None, medications=(), **fields) -> Observation:
     """An observation written straight to the table (dated today unless said)."""
     fields.setdefault("observed_on", timezone.localdate())
     fields.setdefault("body", "Synthetic observation")
-    note = ProgressNote.objects.create(
+    observation = Observation.objects.create(
         case=world.case, author=(author or world.author).user, **fields
     )
     if medications:
-        note.medications.set(medications)
-    gate.grants_for_new_object(note)
-    return note
+        observation.medications.set(medications)
+    gate.grants_for_new_object(observation)
+    return observation
 
 
 def question(world, *, author=None) -> Message:

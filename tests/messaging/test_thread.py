@@ -11,7 +11,7 @@ from cases.models import Case
 from messaging import selectors, services
 from messaging.models import Message, MessageRead, Notification
 from releases import services as release_services
-from tests.factories import CaseFactory, PatientFactory, note, on_team
+from tests.factories import CaseFactory, PatientFactory, observation, on_team
 from tests.releasekit import make_release
 
 pytestmark = pytest.mark.django_db
@@ -129,32 +129,32 @@ def test_only_the_members_who_may_read_a_message_are_notified(talk):
 
 
 def test_a_message_about_an_observation_links_it_for_readers_who_may_read_it(talk, as_user):
-    observation = note(talk.case, talk.author.user, body="Synthetic observation")
-    post(talk, "author", "Synthetic see this", note=observation)
+    shown = observation(talk.case, talk.author.user, body="Synthetic observation")
+    post(talk, "author", "Synthetic see this", observation=shown)
     page = as_user(talk.recipient.user).get(thread_url(talk)).content.decode()
-    assert observation.get_absolute_url() in page
+    assert shown.get_absolute_url() in page
 
 
 def test_a_pointer_to_a_record_the_reader_may_not_read_stays_hidden(talk, as_user):
-    private = note(talk.case, talk.author.user, body="Synthetic private", shared=False)
-    post(talk, "author", "Synthetic about my private note", note=private)
+    private = observation(talk.case, talk.author.user, body="Synthetic private", shared=False)
+    post(talk, "author", "Synthetic about my private note", observation=private)
     page = as_user(talk.recipient.user).get(thread_url(talk)).content.decode()
     assert private.get_absolute_url() not in page
     assert "About a record you cannot see." in page
 
 
 def test_a_writer_cannot_point_at_a_record_they_may_not_read(talk):
-    private = note(talk.case, talk.author.user, body="Synthetic private", shared=False)
+    private = observation(talk.case, talk.author.user, body="Synthetic private", shared=False)
     with pytest.raises(ValidationError, match="may not read"):
-        post(talk, "recipient", note=private)
+        post(talk, "recipient", observation=private)
 
 
 def test_a_pointer_must_be_about_the_same_patient(talk):
     other_case = CaseFactory(patient=PatientFactory(clinic=talk.clinic))
     on_team(other_case, talk.author)
-    elsewhere = note(other_case, talk.author.user)
+    elsewhere = observation(other_case, talk.author.user)
     with pytest.raises(ValidationError):
-        post(talk, "author", note=elsewhere)
+        post(talk, "author", observation=elsewhere)
 
 
 # --- unread markers -----------------------------------------------------------------------
@@ -276,16 +276,16 @@ def _count(client, url) -> int:
 
 
 def test_the_thread_page_query_count_does_not_grow_with_the_thread(talk, as_user):
-    observation = note(talk.case, talk.author.user)
+    pointed = observation(talk.case, talk.author.user)
     for n in range(3):
-        post(talk, "author", f"Synthetic {n}", note=observation if n == 0 else None)
+        post(talk, "author", f"Synthetic {n}", observation=pointed if n == 0 else None)
         post(talk, "recipient", f"Synthetic reply {n}")
     client = as_user(talk.recipient.user)
     client.get(thread_url(talk))  # first view: read markers written
     post(talk, "author", "Synthetic new")
     small = _count(client, thread_url(talk))
     for n in range(40):
-        post(talk, "author", f"Synthetic more {n}", note=observation if n % 5 == 0 else None)
+        post(talk, "author", f"Synthetic more {n}", observation=pointed if n % 5 == 0 else None)
         post(talk, "recipient", f"Synthetic reply more {n}")
     client.get(thread_url(talk))
     post(talk, "author", "Synthetic new again")

@@ -29,7 +29,7 @@ from messaging import reminders, tasks
 from messaging.models import Notification, Reminder
 from messaging.reminders import services
 
-from .test_reminders_kit import medication, note, shared_world
+from .test_reminders_kit import medication, observation, shared_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
 
@@ -90,7 +90,7 @@ def world(transactional_db):
     today = timezone.localdate()
     world = shared_world(today)
     medication(world, last_fill_date=today, days_supply=5)  # a refill due today, for two
-    note(world, adherence="as_prescribed")  # the case is not quiet
+    observation(world, adherence="as_prescribed")  # the case is not quiet
     return world
 
 

@@ -14,11 +14,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from cases import services as case_services
-from cases.models import CareTeamMember, ProgressNote, ProgressNoteUserObjectPermission
-from cases.selectors import notes_visible_to
+from cases.models import CareTeamMember, Observation, ObservationUserObjectPermission
+from cases.selectors import observations_visible_to
 from releases import gate, services
 from releases.models import Disclosure
-from tests.factories import ClinicianFactory, UserFactory, count_queries, note, on_team
+from tests.factories import ClinicianFactory, UserFactory, count_queries, observation, on_team
 from tests.releasekit import make_release
 
 pytestmark = pytest.mark.django_db
@@ -31,18 +31,18 @@ def release(world, state="active", **kwargs):
 
 
 def visible_ids(user):
-    return set(notes_visible_to(user).values_list("pk", flat=True))
+    return set(observations_visible_to(user).values_list("pk", flat=True))
 
 
 def test_revoking_removes_access_at_once_and_keeps_past_disclosures(client, world):
-    shared = note(world.case, world.author.user, body="Seen before revocation")
+    shared = observation(world.case, world.author.user, body="Seen before revocation")
     active = release(world)
     client.force_login(world.recipient.user)
-    assert client.get(reverse("cases:note_detail", args=[shared.pk])).status_code == 200
+    assert client.get(reverse("cases:observation_detail", args=[shared.pk])).status_code == 200
 
     services.release_revoke(release=active, actor=world.clinic_admin.user, reason="Revoked")
-    assert client.get(reverse("cases:note_detail", args=[shared.pk])).status_code == 404
-    assert not ProgressNoteUserObjectPermission.objects.filter(user=world.recipient.user).exists()
+    assert client.get(reverse("cases:observation_detail", args=[shared.pk])).status_code == 404
+    assert not ObservationUserObjectPermission.objects.filter(user=world.recipient.user).exists()
 
     disclosure = Disclosure.objects.get()
     assert disclosure.release == active
@@ -56,33 +56,33 @@ def test_revoking_removes_access_at_once_and_keeps_past_disclosures(client, worl
 
 
 def test_a_disclosure_is_recorded_once_per_object_recipient_and_release(client, world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     release(world)
     client.force_login(world.recipient.user)
     for _ in range(3):
-        client.get(reverse("cases:note_detail", args=[shared.pk]))
-        client.get(reverse("cases:note_list"))
+        client.get(reverse("cases:observation_detail", args=[shared.pk]))
+        client.get(reverse("cases:observation_list"))
     assert Disclosure.objects.count() == 1
 
 
 def test_reading_ones_own_notes_is_no_disclosure(client, world):
-    note(world.case, world.author.user)
+    observation(world.case, world.author.user)
     release(world)
     client.force_login(world.author.user)
-    client.get(reverse("cases:note_list"))
+    client.get(reverse("cases:observation_list"))
     assert not Disclosure.objects.exists()
 
 
 def test_every_read_is_an_access_entry_with_its_actor(client, world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     release(world)
     client.force_login(world.recipient.user)
     LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
-    client.get(reverse("cases:note_detail", args=[shared.pk]))
-    client.get(reverse("cases:note_list"))
+    client.get(reverse("cases:observation_detail", args=[shared.pk]))
+    client.get(reverse("cases:observation_list"))
     reads = LogEntry.objects.filter(
         action=LogEntry.Action.ACCESS,
-        content_type=ContentType.objects.get_for_model(ProgressNote),
+        content_type=ContentType.objects.get_for_model(Observation),
         object_id=shared.pk,
     )
     assert reads.count() == 2
@@ -92,14 +92,14 @@ def test_every_read_is_an_access_entry_with_its_actor(client, world):
 def test_writes_are_audited_with_the_actor_and_without_the_text(client, world):
     client.force_login(world.author.user)
     response = client.post(
-        reverse("cases:note_create", args=[world.patient.pk]),
+        reverse("cases:observation_create", args=[world.patient.pk]),
         {"observed_on": "2026-01-05", "adherence": "missed_doses", "body": "TEXT-NOT-IN-AUDIT"},
     )
     assert response.status_code == 302
-    created = ProgressNote.objects.get()
+    created = Observation.objects.get()
     entry = LogEntry.objects.get(
         action=LogEntry.Action.CREATE,
-        content_type=ContentType.objects.get_for_model(ProgressNote),
+        content_type=ContentType.objects.get_for_model(Observation),
         object_id=created.pk,
     )
     assert entry.actor == world.author.user
@@ -108,8 +108,8 @@ def test_writes_are_audited_with_the_actor_and_without_the_text(client, world):
 
 
 def test_a_release_reads_in_one_direction_unless_mutual(world):
-    by_author = note(world.case, world.author.user)
-    by_recipient = note(world.case, world.recipient.user)
+    by_author = observation(world.case, world.author.user)
+    by_recipient = observation(world.case, world.recipient.user)
     release(world)
     assert by_recipient.pk not in visible_ids(world.author.user)
     assert by_author.pk in visible_ids(world.recipient.user)
@@ -120,48 +120,48 @@ def test_a_release_reads_in_one_direction_unless_mutual(world):
 def test_a_release_from_the_whole_clinic_covers_every_clinician_of_it(world):
     other_therapist = ClinicianFactory(clinic=world.clinic)
     on_team(world.case, other_therapist)
-    theirs = note(world.case, other_therapist.user)
+    theirs = observation(world.case, other_therapist.user)
     release(world, by_clinic=True)
     assert theirs.pk in visible_ids(world.recipient.user)
 
 
 def test_a_note_written_under_an_active_release_is_granted_at_once(world):
     release(world)
-    later = note(world.case, world.author.user)
-    assert ProgressNoteUserObjectPermission.objects.filter(
+    later = observation(world.case, world.author.user)
+    assert ObservationUserObjectPermission.objects.filter(
         user=world.recipient.user, content_object=later
     ).exists()
     assert later.pk in visible_ids(world.recipient.user)
 
 
 def test_making_a_note_private_takes_it_back_from_everyone(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     release(world)
-    case_services.note_update(note=shared, author=world.author.user, shared=False)
+    case_services.observation_update(observation=shared, author=world.author.user, shared=False)
     assert shared.pk not in visible_ids(world.recipient.user)
-    assert not ProgressNoteUserObjectPermission.objects.filter(content_object=shared).exists()
+    assert not ObservationUserObjectPermission.objects.filter(content_object=shared).exists()
 
 
 def test_leaving_the_care_team_ends_reading_even_with_a_release(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     release(world)
     CareTeamMember.objects.filter(clinician=world.recipient).delete()
     assert shared.pk not in visible_ids(world.recipient.user)
 
 
 def test_an_expired_release_blocks_reads_at_its_expiry_instant_before_any_sweep(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     covering = release(world)
     with time_machine.travel(covering.expires_at - dt.timedelta(seconds=1)):
         assert gate.can_read(world.recipient.user, shared)
     with time_machine.travel(covering.expires_at):
         assert not gate.can_read(world.recipient.user, shared)
     # The guardian row is still there: the read-time check alone refused.
-    assert ProgressNoteUserObjectPermission.objects.filter(user=world.recipient.user).exists()
+    assert ObservationUserObjectPermission.objects.filter(user=world.recipient.user).exists()
 
 
 def test_a_release_activated_ahead_of_its_effective_date_opens_on_that_date(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     future = release(world, effective_on=tomorrow)
     assert not gate.can_read(world.recipient.user, shared)
@@ -171,33 +171,33 @@ def test_a_release_activated_ahead_of_its_effective_date_opens_on_that_date(worl
 
 
 def test_a_guardian_row_without_a_release_grants_nothing(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     from guardian.shortcuts import assign_perm
 
-    assign_perm("cases.view_progressnote", world.colleague.user, shared)
+    assign_perm("cases.view_observation", world.colleague.user, shared)
     assert shared.pk not in visible_ids(world.colleague.user)
 
 
 def test_superusers_and_staff_read_no_clinical_text_through_the_gate(client, world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     release(world)
     root = UserFactory(is_staff=True, is_superuser=True)
-    assert root.has_perm("cases.view_progressnote", shared)  # guardian lets them through...
+    assert root.has_perm("cases.view_observation", shared)  # guardian lets them through...
     assert visible_ids(root) == set()  # ...the gate does not
     client.force_login(root)
-    assert client.get(reverse("cases:note_detail", args=[shared.pk])).status_code == 404
-    assert client.get(reverse("cases:note_list")).status_code == 404
+    assert client.get(reverse("cases:observation_detail", args=[shared.pk])).status_code == 404
+    assert client.get(reverse("cases:observation_list")).status_code == 404
 
 
 def test_a_superuser_with_a_clinical_role_still_needs_a_release(world):
-    shared = note(world.case, world.author.user)
+    shared = observation(world.case, world.author.user)
     world.colleague.user.is_superuser = True
     world.colleague.user.save()
     assert shared.pk not in visible_ids(world.colleague.user)
 
 
 def test_private_notes_are_never_visible_to_anyone_but_their_author(world):
-    private = note(world.case, world.author.user, shared=False)
+    private = observation(world.case, world.author.user, shared=False)
     release(world, mutual=True)
     for persona in ["recipient", "colleague", "other_category", "other_clinic", "clinic_admin"]:
         assert private.pk not in visible_ids(world.user(persona)), persona
@@ -208,24 +208,24 @@ def test_the_visible_notes_list_costs_the_same_for_5_and_500_notes(client, world
     release(world)
     client.force_login(world.recipient.user)
     for _ in range(5):
-        note(world.case, world.author.user)
-    client.get(reverse("cases:note_list"))
-    few = count_queries(lambda: client.get(reverse("cases:note_list")))
-    ProgressNote.objects.bulk_create(  # fast bulk rows; grants come from the sync below
-        ProgressNote(case=world.case, author=world.author.user, body="bulk", adherence="unknown")
+        observation(world.case, world.author.user)
+    client.get(reverse("cases:observation_list"))
+    few = count_queries(lambda: client.get(reverse("cases:observation_list")))
+    Observation.objects.bulk_create(  # fast bulk rows; grants come from the sync below
+        Observation(case=world.case, author=world.author.user, body="bulk", adherence="unknown")
         for _ in range(495)
     )
     gate.grants_sync_for_patient(world.patient.pk)
-    assert len(notes_visible_to(world.recipient.user)) == 500
-    many = count_queries(lambda: client.get(reverse("cases:note_list")))
+    assert len(observations_visible_to(world.recipient.user)) == 500
+    many = count_queries(lambda: client.get(reverse("cases:observation_list")))
     assert few == many
 
 
 def test_a_refused_read_is_logged_without_phi(client, world, caplog):
-    shared = note(world.case, world.author.user, body="CLINICAL-SECRET")
+    shared = observation(world.case, world.author.user, body="CLINICAL-SECRET")
     client.force_login(world.colleague.user)
     with caplog.at_level("WARNING", logger="carecollab.gate"):
-        response = client.get(reverse("cases:note_detail", args=[shared.pk]))
+        response = client.get(reverse("cases:observation_detail", args=[shared.pk]))
     assert response.status_code == 404
     messages = [r.getMessage() for r in caplog.records if r.name == "carecollab.gate"]
     assert messages and f"pk={shared.pk}" in messages[0]

@@ -188,10 +188,10 @@ def test_an_expiry_instant_is_the_end_of_the_expiration_date(world):
 
 
 def test_the_sweep_expires_releases_whose_date_passed_and_removes_their_grants(world):
-    from cases.models import ProgressNoteUserObjectPermission
-    from tests.factories import note
+    from cases.models import ObservationUserObjectPermission
+    from tests.factories import observation
 
-    note(world.case, world.author.user)
+    observation(world.case, world.author.user)
     release = make_release(
         admin=world.clinic_admin.user,
         patient=world.patient,
@@ -199,10 +199,10 @@ def test_the_sweep_expires_releases_whose_date_passed_and_removes_their_grants(w
         recipient=world.recipient,
         state="lapsed",
     )
-    grants = ProgressNoteUserObjectPermission.objects.filter(user=world.recipient.user)
+    grants = ObservationUserObjectPermission.objects.filter(user=world.recipient.user)
     assert grants.count() == 1  # granted on activation, before the date passed
     assert InformationRelease.objects.get(pk=release.pk).status == Status.ACTIVE
     result = services.releases_sweep()
     assert result["expired"] == 1
     assert InformationRelease.objects.get(pk=release.pk).status == Status.EXPIRED
-    assert not ProgressNoteUserObjectPermission.objects.filter(user=world.recipient.user).exists()
+    assert not ObservationUserObjectPermission.objects.filter(user=world.recipient.user).exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.categories import Category
 from releases.models import InformationRelease
-from tests.factories import PatientFactory, count_queries, note
+from tests.factories import PatientFactory, count_queries, observation
 from tests.releasekit import PDF, make_release
 
 pytestmark = pytest.mark.django_db
@@ -287,13 +287,13 @@ def test_the_preview_shows_counts_and_dates_but_no_clinical_text(admin_client, w
         state="draft",
     )
     for days in (30, 10):
-        note(
+        observation(
             world.case,
             world.author.user,
             body="SECRET-CLINICAL-TEXT",
             observed_on=timezone.localdate() - dt.timedelta(days=days),
         )
-    note(world.case, world.author.user, shared=False, body="PRIVATE-TEXT")
+    observation(world.case, world.author.user, shared=False, body="PRIVATE-TEXT")
     response = admin_client.get(reverse("releases:preview", args=[release.pk]))
     rows = response.context["rows"]
     observations = next(row for row in rows if row["category"] == Category.OBSERVATIONS)

@@ -45,6 +45,6 @@ def unlink(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("medications", "0003_formulary")]
+    dependencies = [("medications", "0004_formulary")]
 
     operations = [migrations.RunPython(load, unlink)]
