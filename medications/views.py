@@ -54,6 +54,7 @@ def _run(form, service, **kwargs):
 def _form_page(request, form, *, title: str, submit: str, patient, medication=None, intro=""):
     context = {
         "form": form,
+        "picks_medication": "formulary_entry" in form.fields,
         "title": title,
         "submit": submit,
         "patient": patient,
@@ -119,7 +120,9 @@ def patient_history(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_start(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = forms.MedicationStartForm(request.POST if request.method == "POST" else None)
+    form = forms.MedicationStartForm(
+        request.POST if request.method == "POST" else None, clinic_id=patient.clinic_id
+    )
     if request.method == "POST" and form.is_valid():
         medication = _run(form, services.medication_start, patient=patient, author=request.user)
         if medication:
@@ -154,7 +157,10 @@ def medication_dose(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_switch(request, pk):
     medication = _own_medication(request, pk, patient_reported=False)
-    form = forms.SwitchForm(request.POST if request.method == "POST" else None)
+    form = forms.SwitchForm(
+        request.POST if request.method == "POST" else None,
+        clinic_id=medication.patient.clinic_id,
+    )
     if _submitted(request, form) and _run(
         form, services.medication_switch, medication=medication, author=request.user
     ):
@@ -220,7 +226,9 @@ def medication_stop(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_report(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = forms.ReportedMedicationForm(request.POST if request.method == "POST" else None)
+    form = forms.ReportedMedicationForm(
+        request.POST if request.method == "POST" else None, clinic_id=patient.clinic_id
+    )
     if _submitted(request, form) and _run(
         form, services.medication_report, patient=patient, author=request.user
     ):
@@ -241,7 +249,9 @@ def medication_report(request, patient_pk):
 def medication_edit(request, pk):
     medication = _own_medication(request, pk, patient_reported=True)
     form = forms.ReportedMedicationUpdateForm(
-        request.POST if request.method == "POST" else None, medication=medication
+        request.POST if request.method == "POST" else None,
+        medication=medication,
+        clinic_id=medication.patient.clinic_id,
     )
     if _submitted(request, form) and _run(
         form, services.medication_report_update, medication=medication, author=request.user
