@@ -349,11 +349,12 @@ def dose_periods(medication: Medication, changes: list[MedicationChange]) -> lis
 def _medication_concept(medication: Medication, strength: str) -> dict:
     """The medication as text (name and strength), with its RxNorm ingredient code when
     the formulary states one."""
-    concept = {"text": f"{medication.name} {strength}".strip()}
+    text = f"{medication.name} {strength}".strip()
     entry = medication.formulary_entry
     if entry is not None and entry.rxnorm_rxcui:
-        concept["coding"] = [codes.coding(codes.RXNORM, entry.rxnorm_rxcui, entry.generic_name)]
-    return concept
+        coding = codes.coding(codes.RXNORM, entry.rxnorm_rxcui, entry.generic_name)
+        return {"coding": [coding], "text": text}
+    return {"text": text}
 
 
 def medication_statement(record: PatientRecord, medication: Medication, period: DosePeriod) -> dict:
