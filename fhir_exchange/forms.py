@@ -11,8 +11,7 @@ from .importing import Candidate
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="FHIR medication list (JSON)",
-        help_text="A Bundle, a MedicationStatement or a MedicationRequest, or a JSON list of "
-        "them, as your EHR exports it. Nothing is added before you confirm.",
+        help_text="The .json file as your EHR exported it.",
         error_messages={
             "required": "Choose the JSON file your EHR exported.",
             "empty": "The file is empty.",

@@ -72,8 +72,8 @@ class RecordAs(models.TextChoices):
     medications app has no service yet for a prescriber to record an outside
     medication, so a prescriber adds to their own list only."""
 
-    OWN = "own", "My own prescription (my list)"
-    REPORTED = "reported", "Patient-reported (prescribed elsewhere)"
+    OWN = "own", "My prescription"
+    REPORTED = "reported", "Patient-reported"
 
 
 RECORD_AS_BY_ROLE = {
