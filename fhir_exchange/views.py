@@ -35,9 +35,9 @@ FHIR_JSON = "application/fhir+json; charset=utf-8"
 
 
 def _fhir_response(data: dict, *, status: int = 200) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type=FHIR_JSON, status=status
-    )
+    # Compact: the C encoder (an indented dump takes the slow path, 3x the time).
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    response = HttpResponse(body, content_type=FHIR_JSON, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
