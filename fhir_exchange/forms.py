@@ -39,9 +39,23 @@ class UploadForm(forms.Form):
 class ChooseForm(forms.Form):
     """One checkbox and one 'record as' choice per entry that can be added."""
 
-    def __init__(self, data=None, *, candidates: list[Candidate], record_as: list, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *,
+        candidates: list[Candidate],
+        record_as: list,
+        check_patient=False,
+        **kwargs,
+    ):
         super().__init__(data, **kwargs)
         self.candidates = candidates
+        if check_patient:
+            self.fields["patient_checked"] = forms.BooleanField(
+                label="I checked: this list is this patient's.",
+                required=True,
+                error_messages={"required": "Say that you checked this list is this patient's."},
+            )
         self.rows = []
         for candidate in candidates:
             if not candidate.choosable:

@@ -140,15 +140,57 @@ def medication_entries(data) -> tuple[list[tuple[str, dict]], dict[str, dict]]:
     return found, medications
 
 
-def read_upload(raw: bytes, *, today: dt.date | None = None) -> list[Candidate]:
-    """The candidates of an upload, each with its problems (not matched yet)."""
+def read_upload(raw: bytes, *, today: dt.date | None = None) -> tuple[list[Candidate], list]:
+    """The candidates of an upload, each with its problems (not matched yet), and the
+    Patient resources the file holds (to check it is this patient's list)."""
     data = load_json(raw)
     entries, medications = medication_entries(data)
     today = today or timezone.localdate()
-    return [
+    candidates = [
         _candidate(n, label, resource, medications, today)
         for n, (label, resource) in enumerate(entries, 1)
     ]
+    return candidates, file_patients(data)
+
+
+def file_patients(data) -> list[dict]:
+    """The valid Patient resources of an uploaded Bundle."""
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        return []
+    found = []
+    for entry in data.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            try:
+                validate_resource(resource)
+            except InvalidResource:
+                continue
+            found.append(resource)
+    return found[:5]
+
+
+def other_patient_warnings(patient, resources: list[dict]) -> list[str]:
+    """Why a file's Patient looks like someone else than ``patient`` (another birth
+    date or family name, unless the MRN matches): an EHR list of the wrong patient must
+    not slip onto this one."""
+    warnings = []
+    for resource in resources:
+        mrns = {i.get("value") for i in resource.get("identifier") or [] if isinstance(i, dict)}
+        if patient.mrn in mrns:
+            continue
+        differs = []
+        born = resource.get("birthDate")
+        if born and born != patient.date_of_birth.isoformat():
+            differs.append(f"born {born}")
+        families = {(n.get("family") or "").strip() for n in resource.get("name") or []} - {""}
+        if families and patient.family_name.strip().lower() not in {f.lower() for f in families}:
+            differs.append(f"named {sorted(families)[0]}")
+        if differs:
+            warnings.append(
+                f"The file's patient ({', '.join(differs)}) does not look like this patient: "
+                "check that you uploaded this patient's list."
+            )
+    return warnings
 
 
 def _candidate(index, label, resource, medications, today) -> Candidate:

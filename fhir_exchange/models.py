@@ -30,6 +30,8 @@ class MedicationImport(models.Model):
     # One entry per medication of the upload: what was read and matched, its problems
     # (fhir_exchange.importing.Candidate). The raw file is not kept.
     entries = models.JSONField(default=list)
+    # Why the file's own Patient looks like someone else (the uploader must confirm).
+    warnings = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The 1-based indices of the entries added, and the ids of the medications written.
@@ -48,5 +50,7 @@ class MedicationImport(models.Model):
 
 # The entries are clinical: the change log says they changed, not what they hold.
 auditlog.register(
-    MedicationImport, mask_fields=["entries", "added"], mask_callable="releases.audit.redact"
+    MedicationImport,
+    mask_fields=["entries", "warnings", "added"],
+    mask_callable="releases.audit.redact",
 )

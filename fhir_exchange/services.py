@@ -103,7 +103,7 @@ def medication_import_stage(*, patient: Patient, uploaded_by, raw: bytes) -> Med
     is written; the file itself is not kept."""
     _require_importer(uploaded_by, patient)
     try:
-        candidates = importing.read_upload(raw)
+        candidates, file_patients = importing.read_upload(raw)
     except importing.ImportFileError as error:
         raise ValidationError({"file": str(error)}) from None
     imports.match_formulary(candidates, clinic_id=patient.clinic_id)
@@ -118,6 +118,7 @@ def medication_import_stage(*, patient: Patient, uploaded_by, raw: bytes) -> Med
         patient=patient,
         uploaded_by=uploaded_by,
         entries=[candidate.as_data() for candidate in candidates],
+        warnings=importing.other_patient_warnings(patient, file_patients),
     )
     preview.full_clean()
     preview.save()
@@ -139,11 +140,12 @@ def preview_expired(preview: MedicationImport, now=None) -> bool:
 
 @transaction.atomic
 def medication_import_confirm(
-    *, preview: MedicationImport, author, choices: dict[int, str]
+    *, preview: MedicationImport, author, choices: dict[int, str], patient_checked: bool = False
 ) -> list[Medication]:
     """Add the chosen entries of a preview to the patient's list, each through the
     medications service its choice names (``RecordAs``): all of them, or none when any
-    is refused (the messages say which and why)."""
+    is refused (the messages say which and why). A file whose patient looked like
+    someone else needs ``patient_checked``."""
     preview = MedicationImport.objects.select_for_update().get(pk=preview.pk)
     if preview.uploaded_by_id != author.pk:
         raise PermissionDenied("Only whoever uploaded this list confirms it.")
@@ -154,6 +156,10 @@ def medication_import_confirm(
     _require_importer(author, preview.patient)
     if not choices:
         raise ValidationError("Choose at least one medication to add.")
+    if preview.warnings and not patient_checked:
+        raise ValidationError(
+            {"patient_checked": "Say that you checked this list is this patient's."}
+        )
     allowed = {value for value, _ in record_as_choices(author)}
     candidates = {c.index: c for c in map(importing.Candidate.from_data, preview.entries)}
     entries = FormularyEntry.objects.in_bulk(

@@ -121,11 +121,15 @@ def import_preview(request, pk):
         request.POST if request.method == "POST" and waiting else None,
         candidates=candidates,
         record_as=services.record_as_choices(request.user),
+        check_patient=bool(preview.warnings),
     )
     if request.method == "POST" and waiting and form.is_valid():
         try:
             added = services.medication_import_confirm(
-                preview=preview, author=request.user, choices=form.cleaned_data["choices"]
+                preview=preview,
+                author=request.user,
+                choices=form.cleaned_data["choices"],
+                patient_checked=form.cleaned_data.get("patient_checked", False),
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -48,8 +48,8 @@ def entries(preview: MedicationImport) -> dict[int, dict]:
     return {entry["index"]: entry for entry in preview.entries}
 
 
-def confirm(client, preview: MedicationImport, chosen: dict[int, str]):
-    data = {}
+def confirm(client, preview: MedicationImport, chosen: dict[int, str], checked: bool = True):
+    data = {"patient_checked": "on"} if checked else {}
     for index, record_as in chosen.items():
         data[f"add_{index}"] = "on"
         data[f"as_{index}"] = record_as
@@ -98,6 +98,30 @@ def test_the_prescriber_adds_the_chosen_medications_to_their_own_list(shared):
     assert again.status_code == 200
     assert b"already added" in again.content
     assert Medication.objects.filter(patient=shared.patient).count() == 1
+
+
+def test_a_file_about_another_patient_needs_the_clinician_s_check(shared):
+    client = client_for(shared, "recipient")
+    preview = stage(client, shared.patient, "ehr-medication-statements.json")
+    assert preview.warnings and "born 1988-02-14" in preview.warnings[0]
+    page = client.get(reverse("fhir:import_preview", args=[preview.pk])).content.decode()
+    assert "does not look like this patient" in page
+    refused = confirm(client, preview, {1: "own"}, checked=False)
+    assert refused.status_code == 200
+    assert "checked this list is this patient" in refused.content.decode()
+    assert not Medication.objects.filter(patient=shared.patient).exists()
+    assert confirm(client, preview, {1: "own"}).status_code == 302
+    assert Medication.objects.filter(patient=shared.patient).count() == 1
+
+
+def test_a_file_whose_patient_has_this_mrn_needs_no_check(shared):
+    bundle = json.loads((DATA / "ehr-medication-statements.json").read_text())
+    bundle["entry"][0]["resource"]["identifier"] = [{"value": shared.patient.mrn}]
+    client = client_for(shared, "recipient")
+    response = upload(client, shared.patient, json.dumps(bundle).encode())
+    preview = MedicationImport.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
+    assert preview.warnings == []
+    assert confirm(client, preview, {1: "own"}, checked=False).status_code == 302
 
 
 def test_the_therapist_records_medication_requests_as_patient_reported(shared):
