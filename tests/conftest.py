@@ -37,6 +37,26 @@ def _test_settings(settings, tmp_path):
     celery_app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def _shipped_formulary(request):
+    """The shipped formulary is data that a migration loads. A transactional test (the
+    browser journeys, the real Celery worker) flushes every table when it ends, and
+    pytest-django runs those before some database tests, which would then find no
+    formulary: put it back, inside the test's own transaction, when it is missing."""
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = request.fixturenames
+    if marker is None and "db" not in fixtures:
+        return
+    if (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    ):
+        return  # seed_demo loads it for the journeys that need it
+    request.getfixturevalue("db")
+    from medications.formulary import formulary_load_if_empty
+
+    formulary_load_if_empty()
+
+
 @dataclass
 class World:
     clinic: Clinic
