@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cases",
     "releases",
     "medications",
+    "referrals",
     "messaging",
     "assessments",
 ]

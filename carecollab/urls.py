@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("releases/", include("releases.urls")),
     path("medications/", include("medications.urls")),
+    path("referrals/", include("referrals.urls")),
     path("messaging/", include("messaging.urls")),
     path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
