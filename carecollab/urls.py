@@ -23,6 +23,7 @@ urlpatterns = [
     path("medications/", include("medications.urls")),
     path("referrals/", include("referrals.urls")),
     path("messaging/", include("messaging.urls")),
+    path("notifications/", include("notifications.urls")),
     path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

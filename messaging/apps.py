@@ -43,7 +43,9 @@ class MessagingConfig(AppConfig):
         extensions.add_patient_panel(panels.case_thread_panel)
 
         # Reminders (issue 6): the e-mail channel and the clinician's due panel.
-        from . import channels, email
+        from notifications import channels
+
+        from . import email
         from .reminders import selectors as reminder_selectors
 
         channels.register(email.email_channel)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conferences, notifications, threads
+from .views import conferences, threads
 
 app_name = "messaging"
 
@@ -29,28 +29,4 @@ urlpatterns = [
         "conferences/<int:pk>/outcome/", conferences.conference_outcome, name="conference_outcome"
     ),
     path("conferences/<int:pk>/cancel/", conferences.conference_cancel, name="conference_cancel"),
-    # Notifications
-    path("notifications/", notifications.notification_list, name="notification_list"),
-    path(
-        "notifications/read-all/",
-        notifications.notification_read_all,
-        name="notification_read_all",
-    ),
-    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
-    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
-    path(
-        "notifications/<int:pk>/dismiss/",
-        notifications.notification_dismiss,
-        name="notification_dismiss",
-    ),
-    path(
-        "notifications/<int:pk>/snooze/",
-        notifications.notification_snooze,
-        name="notification_snooze",
-    ),
-    path(
-        "notifications/<int:pk>/unsnooze/",
-        notifications.notification_unsnooze,
-        name="notification_unsnooze",
-    ),
 ]

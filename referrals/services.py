@@ -30,7 +30,7 @@ from django.utils import timezone
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import CareTeamMember, Case, Clinician, Patient
-from messaging.services import notify
+from notifications.services import notify
 from releases import gate
 from releases.models import InformationRelease
 

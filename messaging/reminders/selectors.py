@@ -81,7 +81,7 @@ def _reminders_due_for(user, *, limit: int) -> tuple[list[DueItem], int]:
     items = []
     for row, key in zip(shown, keys, strict=True):
         # Through the notification when there is one, so opening it marks it read.
-        url = url_or_none("messaging:notification_open", row.notification_id)
+        url = url_or_none("notifications:open", row.notification_id)
         items.append(
             DueItem(
                 reminder=row,

@@ -14,10 +14,11 @@ from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
 from cases.models import Case, Observation, Patient
+from notifications.models import Notification
+from notifications.services import notify
 from releases import gate
 
-from ..models import Notification, Reminder
-from ..services import notify
+from ..models import Reminder
 from .rules import EVALUATORS, OPEN, Due, Evaluation
 from .texts import reminder_text, reminder_url
 

@@ -117,11 +117,4 @@ URLS = [
 NOT_PHI = {
     "messaging:inbox": "threads of the user's care teams with counts of the messages the "
     "gate lets them read; no message text (tested in tests/messaging)",
-    "messaging:notification_list": "the user's own notifications; their texts hold no PHI",
-    "messaging:notification_open": "marks the user's own notification read and follows it",
-    "messaging:notification_read": "own notification",
-    "messaging:notification_read_all": "own notifications",
-    "messaging:notification_dismiss": "own notification",
-    "messaging:notification_snooze": "own notification",
-    "messaging:notification_unsnooze": "own notification",
 }

@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from messaging.models import CaseConference, Message, Notification
+from messaging.models import CaseConference, Message
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

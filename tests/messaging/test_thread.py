@@ -9,7 +9,8 @@ from django.urls import reverse
 from cases.categories import Category
 from cases.models import Case
 from messaging import selectors, services
-from messaging.models import Message, MessageRead, Notification
+from messaging.models import Message, MessageRead
+from notifications.models import Notification
 from releases import services as release_services
 from tests.factories import CaseFactory, PatientFactory, observation, on_team
 from tests.releasekit import make_release

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cases.categories import Category
 from cases.models import CareTeamMember, Case
-from messaging.models import Notification
+from notifications.models import Notification
 from referrals import selectors, services
 from referrals.models import Referral
 from releases import services as release_services
