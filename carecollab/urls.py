@@ -21,7 +21,9 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("releases/", include("releases.urls")),
     path("medications/", include("medications.urls")),
+    path("referrals/", include("referrals.urls")),
     path("messaging/", include("messaging.urls")),
+    path("notifications/", include("notifications.urls")),
     path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
