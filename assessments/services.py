@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import CareTeamMember, Case
-from messaging import services as messaging_services
-from messaging.models import Notification
+from notifications.models import Notification
+from notifications.services import notify
 from releases import gate
 
 from . import scales
@@ -123,7 +123,7 @@ def assessment_flag_safety(*, assessment: Assessment) -> list[Notification]:
     if not assessment.safety_flag:
         return []
     return [
-        messaging_services.notify(
+        notify(
             recipient=user,
             kind=Notification.Kind.URGENT,
             text=SAFETY_TEXT,

@@ -8,7 +8,6 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from cases import extensions
         from cases.categories import Category
-        from cases.models import Referral, ReferralUserObjectPermission
         from releases import gate
 
         from . import panels, selectors
@@ -37,28 +36,16 @@ class MessagingConfig(AppConfig):
             label="case conference",
             date_field="created_at",
         )
-        # The addressed prescriber reads a referral under an active release before they
-        # join the care team (that is what accepting it does).
-        gate.register(
-            Referral,
-            category=Category.MESSAGES,
-            patient_path="patient",
-            author_field="referred_by",
-            addressee_field="to_prescriber__user",
-            permission_model=ReferralUserObjectPermission,
-            label="referral",
-            date_field="created_at",
-        )
         extensions.add_timeline(selectors.consult_timeline)
         extensions.add_home_panel(panels.questions_panel)
-        extensions.add_home_panel(panels.referrals_panel)
         extensions.add_home_panel(panels.conferences_panel)
         extensions.add_home_panel(panels.unread_panel)
-        extensions.add_home_panel(panels.referrals_waiting_panel)
         extensions.add_patient_panel(panels.case_thread_panel)
 
         # Reminders (issue 6): the e-mail channel and the clinician's due panel.
-        from . import channels, email
+        from notifications import channels
+
+        from . import email
         from .reminders import selectors as reminder_selectors
 
         channels.register(email.email_channel)

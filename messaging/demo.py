@@ -1,6 +1,6 @@
-"""Demo data of the messaging app (synthetic): a pending referral, a case thread with a
-few messages, an open and an answered consult question, a scheduled case conference.
-Each part is created once; running seed_demo again changes nothing."""
+"""Demo data of the messaging app (synthetic): a case thread with a few messages, an open
+and an answered consult question, a scheduled case conference. Each part is created
+once; running seed_demo again changes nothing."""
 
 from __future__ import annotations
 
@@ -8,46 +8,14 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases import referrals
-from cases.models import Referral
-from releases.models import InformationRelease
-
 from . import services
 from .models import CaseConference, Message
 
 
 def seed(context: dict) -> None:
-    """Referral for finley; thread, questions and a conference for alex."""
-    _referral(context)
+    """Thread and questions for alex, a conference for blair."""
     _thread(context)
     _conference(context)
-
-
-def _referral(context: dict) -> None:
-    clinicians = context["clinicians"]
-    therapist, prescriber = clinicians["therapist"], clinicians["prescriber"]
-    finley = context["patients"]["finley"]
-    if Referral.objects.filter(patient=finley, referred_by=therapist.user).exists():
-        return
-    # Finley's release to the prescriber awaits signature, so the referral waits too.
-    release = (
-        InformationRelease.objects.filter(
-            patient=finley, recipient=prescriber, discloser_clinician=therapist
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    referrals.referral_create(
-        referred_by=therapist.user,
-        patient=finley,
-        to_prescriber=prescriber,
-        reason="Synthetic demo: low mood for three months despite weekly therapy; "
-        "please evaluate whether medication could help.",
-        urgency=Referral.Urgency.SOON,
-        observations="Synthetic demo: sleeps about five hours, early waking, appetite down, "
-        "no thoughts of self-harm reported. Open to trying medication.",
-        release=release,
-    )
 
 
 def _thread(context: dict) -> None:

@@ -1,6 +1,6 @@
 """The e-mail channel: reminders by e-mail, exactly once, with no PHI.
 
-Registered with ``messaging.channels`` in ``MessagingConfig.ready``: ``notify`` hands it
+Registered with ``notifications.channels`` in ``MessagingConfig.ready``: ``notify`` hands it
 every new notification after commit. It enqueues an e-mail for a notification that
 belongs to a reminder (the reminder row records that its e-mail went, which is what
 makes the e-mail exactly-once; see ``reminders.services.reminder_email_send``). Other

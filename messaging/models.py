@@ -1,4 +1,4 @@
-"""Case messaging (threads, consult questions, case conferences) and notifications."""
+"""Case messaging (threads, consult questions, case conferences) and reminders."""
 
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -230,48 +230,6 @@ class CaseConferenceUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
-class Notification(models.Model):
-    """Something waits for a user. The text never holds PHI (no patient name, no
-    medication, no clinical text): it says what kind of thing waits and links to it,
-    where the gate decides what the user may see."""
-
-    class Kind(models.TextChoices):
-        REFERRAL = "referral", "Referral"
-        MESSAGE = "message", "Message"
-        QUESTION = "question", "Consult question"
-        ANSWER = "answer", "Answer"
-        CONFERENCE = "conference", "Case conference"
-        REMINDER = "reminder", "Reminder"
-        URGENT = "urgent", "Urgent"
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    text = models.CharField(max_length=200)
-    url = models.CharField(max_length=300, blank=True)
-    # Idempotency: one notification per (recipient, key) when a key is given.
-    key = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    dismissed_at = models.DateTimeField(null=True, blank=True)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "key"],
-                condition=~Q(key=""),
-                name="notification_once_per_key",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Notification #{self.pk} ({self.kind})"
-
-
 class Reminder(models.Model):
     """A reminder is a row first: sweeps create it (unique per kind, subject, due date and
     recipient), a delivery task claims it (pending -> sending) and marks it sent, and a
@@ -309,7 +267,11 @@ class Reminder(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     notification = models.OneToOneField(
-        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminder"
+        "notifications.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminder",
     )
 
     class Meta:

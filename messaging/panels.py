@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from cases import referrals
 from cases.extensions import Panel
 from cases.models import Case, Clinician
 
@@ -35,27 +34,6 @@ def questions_panel(request) -> Panel | None:
     return Panel("messaging/_panel_questions.html", context, order=10)
 
 
-def referrals_panel(request) -> Panel | None:
-    """A prescriber's referrals to decide; a therapist's referrals still pending."""
-    clinician = _clinician(request)
-    if clinician is None or clinician.is_clinic_admin:
-        return None
-    visible = referrals.referrals_visible_to(request.user).filter(status="pending")
-    if clinician.is_prescriber:
-        to_decide = list(visible.filter(to_prescriber=clinician)[: SHOWN + 1])
-        awaiting = referrals.referrals_awaiting_release_for(request.user).count()
-        if not to_decide and not awaiting:
-            return None
-        context = {"referrals": to_decide[:SHOWN], "more": len(to_decide) > SHOWN}
-        context.update(awaiting=awaiting, prescriber=True)
-    else:
-        mine = list(visible.filter(referred_by=request.user)[: SHOWN + 1])
-        if not mine:
-            return None
-        context = {"referrals": mine[:SHOWN], "more": len(mine) > SHOWN, "prescriber": False}
-    return Panel("messaging/_panel_referrals.html", context, order=12)
-
-
 def conferences_panel(request) -> Panel | None:
     """Requested and scheduled case conferences, soonest first."""
     clinician = _clinician(request)
@@ -78,16 +56,6 @@ def unread_panel(request) -> Panel | None:
         return None
     context = {"threads": threads[:SHOWN], "more": len(threads) > SHOWN}
     return Panel("messaging/_panel_unread.html", context, order=11)
-
-
-def referrals_waiting_panel(request) -> Panel | None:
-    """For the clinic admin: referrals no active release covers yet (no clinical text)."""
-    clinician = _clinician(request)
-    if clinician is None or not clinician.is_clinic_admin:
-        return None
-    waiting = referrals.referrals_waiting_for_release(clinician.clinic_id)
-    context = {"referrals": waiting[:SHOWN], "count": len(waiting)}
-    return Panel("messaging/_panel_referrals_waiting.html", context, order=5)
 
 
 def case_thread_panel(request, patient) -> Panel | None:

@@ -1,9 +1,8 @@
-"""Reads of case threads, consult questions, case conferences and notifications.
+"""Reads of case threads, consult questions and case conferences.
 
 Messages and conferences are PHI: every read here goes through ``releases.gate``
 (``visible`` for lists, ``read_one`` for one record); the pages call
-``gate.record_reads`` for what they show. Notifications carry no PHI and belong to
-their recipient alone.
+``gate.record_reads`` for what they show.
 
 Who may write in a case thread (the posting rule)
 -------------------------------------------------
@@ -35,7 +34,7 @@ from cases.extensions import TimelineEntry
 from cases.models import CareTeamMember, Case, Observation, Patient
 from releases import gate
 
-from .models import CaseConference, Message, MessageRead, Notification
+from .models import CaseConference, Message, MessageRead
 
 MESSAGES = Category.MESSAGES
 THREAD_PAGE = 100
@@ -420,43 +419,3 @@ def consult_timeline(user, patient: Patient) -> list[TimelineEntry]:
             )
         )
     return entries
-
-
-# --- notifications ------------------------------------------------------------------------
-
-
-def _not_snoozed(now) -> Q:
-    return Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
-
-
-def notifications_current(user, *, now=None) -> QuerySet[Notification]:
-    """The user's notifications to show now (not dismissed, not snoozed), newest first."""
-    now = now or timezone.now()
-    return Notification.objects.filter(
-        _not_snoozed(now), recipient=user, dismissed_at__isnull=True
-    ).order_by("-created_at", "-pk")
-
-
-def notifications_snoozed(user, *, now=None) -> QuerySet[Notification]:
-    """The user's snoozed notifications, the soonest to come back first."""
-    now = now or timezone.now()
-    return Notification.objects.filter(
-        recipient=user, dismissed_at__isnull=True, snoozed_until__gt=now
-    ).order_by("snoozed_until", "pk")
-
-
-def unread_notification_count(user, *, now=None) -> int:
-    """Unread notifications showing now (the navigation badge)."""
-    return notifications_current(user, now=now).filter(read_at__isnull=True).count()
-
-
-def access_notification_by_id(user, pk) -> Notification:
-    """One of the user's own notifications; 404 (logged) alike for missing and others'."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise gate.refuse(user, Notification, pk, reason="bad id") from None
-    notification = Notification.objects.filter(pk=pk, recipient=user).first()
-    if notification is None:
-        raise gate.refuse(user, Notification, pk, reason="not the recipient")
-    return notification

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conferences, notifications, referrals, threads
+from .views import conferences, threads
 
 app_name = "messaging"
 
@@ -29,36 +29,4 @@ urlpatterns = [
         "conferences/<int:pk>/outcome/", conferences.conference_outcome, name="conference_outcome"
     ),
     path("conferences/<int:pk>/cancel/", conferences.conference_cancel, name="conference_cancel"),
-    # Referrals
-    path("referrals/", referrals.referral_list, name="referral_list"),
-    path("referrals/new/", referrals.referral_create, name="referral_create"),
-    path("referrals/waiting/", referrals.referral_waiting, name="referral_waiting"),
-    path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
-    path("referrals/<int:pk>/accept/", referrals.referral_accept, name="referral_accept"),
-    path("referrals/<int:pk>/decline/", referrals.referral_decline, name="referral_decline"),
-    path("referrals/<int:pk>/withdraw/", referrals.referral_withdraw, name="referral_withdraw"),
-    # Notifications
-    path("notifications/", notifications.notification_list, name="notification_list"),
-    path(
-        "notifications/read-all/",
-        notifications.notification_read_all,
-        name="notification_read_all",
-    ),
-    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
-    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
-    path(
-        "notifications/<int:pk>/dismiss/",
-        notifications.notification_dismiss,
-        name="notification_dismiss",
-    ),
-    path(
-        "notifications/<int:pk>/snooze/",
-        notifications.notification_snooze,
-        name="notification_snooze",
-    ),
-    path(
-        "notifications/<int:pk>/unsnooze/",
-        notifications.notification_unsnooze,
-        name="notification_unsnooze",
-    ),
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 
 from carecollab.celery import app as celery_app
 from cases.models import Case, Clinic, Clinician, Patient
@@ -122,3 +123,15 @@ def make_world() -> World:
 @pytest.fixture
 def world(db) -> World:
     return make_world()
+
+
+@pytest.fixture
+def as_user():
+    """as_user(user) -> a test client signed in as that user."""
+
+    def client_for(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return client_for

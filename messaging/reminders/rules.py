@@ -8,13 +8,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from cases.categories import Category
-from cases.models import CareTeamMember, Case, Clinic, Clinician, Observation
+from cases.models import CareTeamMember, Case, Clinic, Clinician, Observation, Patient
 from medications.models import Medication, MedicationChange, RefillRequest
 from releases import gate
 from releases.models import InformationRelease
@@ -50,23 +51,38 @@ CASE = Case._meta.label
 RELEASE = InformationRelease._meta.label
 MESSAGE = Message._meta.label
 
-SUBJECT_MODELS: dict[str, type[models.Model]] = {
-    MEDICATION: Medication,
-    CHANGE: MedicationChange,
-    REFILL_REQUEST: RefillRequest,
-    CASE: Case,
-    RELEASE: InformationRelease,
-    MESSAGE: Message,
-}
-# How each subject reaches its patient.
-PATIENT_PATHS = {
-    MEDICATION: "patient",
-    CHANGE: "medication__patient",
-    REFILL_REQUEST: "medication__patient",
-    CASE: "patient",
-    RELEASE: "patient",
-    MESSAGE: "case__patient",
-}
+
+def subject_model(subject_type: str) -> type[models.Model]:
+    """The model a reminder's ``subject_type`` names (its label, "medications.Medication")."""
+    return django_apps.get_model(subject_type)
+
+
+def patient_path(model: type[models.Model]) -> str:
+    """How a subject reaches its patient: the path its app registered with the gate
+    (``releases.gate``) for shared records; a record the gate does not guard (a case, a
+    release) holds its patient in its own ``patient`` field; a patient is its own ("")."""
+    if model is Patient:
+        return ""
+    try:
+        return gate.kind_of(model).patient_path
+    except LookupError:
+        model._meta.get_field("patient")  # FieldDoesNotExist for anything else
+        return "patient"
+
+
+def patient_id_field(model: type[models.Model]) -> str:
+    """The lookup of a subject's patient id ("medication__patient_id", "pk")."""
+    path = patient_path(model)
+    return f"{path}_id" if path else "pk"
+
+
+def patient_id_of(subject: models.Model) -> int:
+    """The id of the patient a subject is about (follows :func:`patient_path`)."""
+    path = patient_path(type(subject))
+    value = subject
+    for part in path.split("__") if path else []:
+        value = getattr(value, part)
+    return value.pk
 
 
 @dataclass(frozen=True)
@@ -182,9 +198,9 @@ def _readable(model: type[models.Model], wanted: dict[int, set[int]]) -> dict[in
 def _scope(subject_type: str, patient_ids: set[int] | None) -> set[int] | None:
     if patient_ids is None:
         return None
-    model = SUBJECT_MODELS[subject_type]
-    path = f"{PATIENT_PATHS[subject_type]}_id__in"
-    return set(model._default_manager.filter(**{path: patient_ids}).values_list("pk", flat=True))
+    model = subject_model(subject_type)
+    lookup = f"{patient_id_field(model)}__in"
+    return set(model._default_manager.filter(**{lookup: patient_ids}).values_list("pk", flat=True))
 
 
 def _clinics() -> dict[int, Clinic]:

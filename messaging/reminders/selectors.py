@@ -13,7 +13,7 @@ from cases.models import Patient
 from releases import gate
 
 from ..models import Reminder
-from .rules import OPEN, PATIENT_PATHS, SUBJECT_MODELS
+from .rules import OPEN, patient_id_field, subject_model
 from .texts import reminder_text, target_url, url_or_none
 
 
@@ -62,7 +62,7 @@ def _reminders_due_for(user, *, limit: int) -> tuple[list[DueItem], int]:
         by_type[row.subject_type].add(row.subject_id)
     patient_of: dict[tuple[str, int], int] = {}
     for subject_type, ids in by_type.items():
-        model = SUBJECT_MODELS[subject_type]
+        model = subject_model(subject_type)
         queryset = model._default_manager.filter(pk__in=ids)
         try:
             gate.kind_of(model)
@@ -70,7 +70,7 @@ def _reminders_due_for(user, *, limit: int) -> tuple[list[DueItem], int]:
             pass  # not shared PHI (a case, a release): the reminder's recipient knows it
         else:
             queryset = gate.visible(user, model, queryset)
-        for pk, patient_id in queryset.values_list("pk", f"{PATIENT_PATHS[subject_type]}_id"):
+        for pk, patient_id in queryset.values_list("pk", patient_id_field(model)):
             patient_of[(subject_type, pk)] = patient_id
     rows = [row for row in rows if (row.subject_type, row.subject_id) in patient_of]
     shown = rows[:limit]
@@ -81,7 +81,7 @@ def _reminders_due_for(user, *, limit: int) -> tuple[list[DueItem], int]:
     items = []
     for row, key in zip(shown, keys, strict=True):
         # Through the notification when there is one, so opening it marks it read.
-        url = url_or_none("messaging:notification_open", row.notification_id)
+        url = url_or_none("notifications:open", row.notification_id)
         items.append(
             DueItem(
                 reminder=row,

@@ -13,12 +13,11 @@ from django.db.models import Case as SqlCase
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
-from cases.models import Case, Observation, Patient
-from releases import gate
+from notifications.models import Notification
+from notifications.services import notify
 
-from ..models import Notification, Reminder
-from ..services import notify
-from .rules import EVALUATORS, OPEN, Due, Evaluation
+from ..models import Reminder
+from .rules import EVALUATORS, OPEN, Due, Evaluation, patient_id_of
 from .texts import reminder_text, reminder_url
 
 logger = logging.getLogger("carecollab.reminders")
@@ -131,19 +130,6 @@ def reminders_sweep(
     return {"created": created, "resolved": resolved, "pending": len(pending)}
 
 
-def _patient_id_of(subject: models.Model) -> int:
-    if isinstance(subject, Patient):
-        return subject.pk
-    if isinstance(subject, Case):
-        return subject.patient_id
-    if isinstance(subject, Observation):
-        return subject.case.patient_id
-    try:
-        return gate.kind_of(type(subject)).patient_id_of(subject)
-    except LookupError:
-        return subject.patient_id
-
-
 @transaction.atomic
 def reminders_resolve_for(subject: models.Model, *, today: dt.date | None = None) -> int:
     """Resolve the open reminders that acting on ``subject`` made no longer due.
@@ -154,7 +140,7 @@ def reminders_resolve_for(subject: models.Model, *, today: dt.date | None = None
     many reminders were resolved. The periodic sweep does the same for everyone.
     """
     today = today or timezone.localdate()
-    patients = {_patient_id_of(subject)}
+    patients = {patient_id_of(subject)}
     return sum(_resolve(evaluator(today, patients)) for evaluator in EVALUATORS.values())
 
 

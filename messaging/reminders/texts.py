@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from medications.models import RefillRequest
 
 from ..models import Reminder
-from .rules import PATIENT_PATHS, SUBJECT_MODELS
+from .rules import patient_id_field, subject_model
 
 Kind = Reminder.Kind
 
@@ -84,8 +84,8 @@ def target_url(
 
 def reminder_url(reminder: Reminder) -> str:
     """The link of one reminder (two small queries)."""
-    model = SUBJECT_MODELS[reminder.subject_type]
-    fields = [f"{PATIENT_PATHS[reminder.subject_type]}_id"]
+    model = subject_model(reminder.subject_type)
+    fields = [patient_id_field(model)]
     if model is RefillRequest:
         fields.append("medication_id")
     found = model._default_manager.filter(pk=reminder.subject_id).values_list(*fields).first()

@@ -1,6 +1,6 @@
-"""Case messages, consult questions, case conferences and referrals in the access matrix.
+"""Case messages, consult questions and case conferences in the access matrix.
 
-All four are shared PHI of the category "messages". The builders write rows through the
+All three are shared PHI of the category "messages". The builders write rows through the
 inserts the services use, without the posting rule: the matrix asks who may *read* a
 row however it came to be (written while a release was active, read after it was
 revoked or expired: the ``recipient`` persona is then a clinician who was on the care
@@ -12,13 +12,11 @@ import uuid
 
 from django.utils import timezone
 
-from cases import referrals
 from cases.categories import Category
-from cases.models import Referral
 from messaging import services
 from messaging.models import Message
 
-from .table import OBJECTS, Kind, Url
+from .table import Kind, Url
 
 
 def _marker(prefix: str) -> str:
@@ -56,37 +54,10 @@ def build_conference(world, clinician, shared):
     return conference, marker
 
 
-def build_referral(world, clinician, shared):
-    """A therapist's referral to the recipient (prescribers do not refer)."""
-    if not clinician.is_therapist:
-        return None
-    marker = _marker("REF")
-    # One pending referral per patient and prescriber: the earlier one is withdrawn.
-    for pending in Referral.objects.filter(
-        patient=world.patient, to_prescriber=world.recipient, status=Referral.Status.PENDING
-    ):
-        referrals.referral_withdraw(referral=pending, actor=pending.referred_by)
-    referral = referrals.referral_create(
-        referred_by=clinician.user,
-        patient=world.patient,
-        to_prescriber=world.recipient,
-        reason=f"Synthetic {marker}",
-        observations="Synthetic observations",
-    )
-    world.extra.setdefault("referral", referral)
-    return referral, marker
-
-
 KINDS = {
     "message": Kind(category=Category.MESSAGES, build=build_message, has_private=False),
     "consult question": Kind(category=Category.MESSAGES, build=build_question, has_private=False),
     "case conference": Kind(category=Category.MESSAGES, build=build_conference, has_private=False),
-    "referral": Kind(
-        category=Category.MESSAGES,
-        build=build_referral,
-        has_private=False,
-        objects=tuple(o for o in OBJECTS if o in ("by_author", "late_by_author")),
-    ),
 }
 
 CARE_TEAM = {"author", "recipient", "colleague", "other_category"}
@@ -141,57 +112,9 @@ URLS = [
         lambda w, o: [w.extra["conference"].pk],
         allowed=readers_of_the_authors_row,
     ),
-    # Referrals
-    Url("messaging:referral_list", "referral", "list"),
-    Url("messaging:referral_detail", "referral", "detail", lambda w, o: [o.pk]),
-    Url(
-        "messaging:referral_create",
-        "referral",
-        "page",
-        # Therapists refer their own patients; the other clinic's therapist sees a form
-        # listing only theirs.
-        allowed=lambda persona, state: persona in {"author", "other_clinic"},
-    ),
-    Url(
-        "messaging:referral_decline",
-        "referral",
-        "page",
-        lambda w, o: [w.extra["referral"].pk],
-        allowed=lambda persona, state: persona == "recipient" and state == "active",
-    ),
-    Url(
-        "messaging:referral_accept",
-        "referral",
-        "post",
-        lambda w, o: [w.extra["referral"].pk],
-        # The addressee passes the access step in every state; before a release is
-        # active the service refuses with a plain message (tests/messaging).
-        allowed=lambda persona, state: persona == "recipient",
-    ),
-    Url(
-        "messaging:referral_withdraw",
-        "referral",
-        "post",
-        lambda w, o: [w.extra["referral"].pk],
-        allowed=lambda persona, state: persona == "author",
-    ),
-    Url(
-        "messaging:referral_waiting",
-        "referral",
-        "page",
-        # Each clinic admin sees their own clinic's list, with no clinical text.
-        allowed=lambda persona, state: persona in {"clinic_admin", "other_clinic_admin"},
-    ),
 ]
 
 NOT_PHI = {
     "messaging:inbox": "threads of the user's care teams with counts of the messages the "
     "gate lets them read; no message text (tested in tests/messaging)",
-    "messaging:notification_list": "the user's own notifications; their texts hold no PHI",
-    "messaging:notification_open": "marks the user's own notification read and follows it",
-    "messaging:notification_read": "own notification",
-    "messaging:notification_read_all": "own notifications",
-    "messaging:notification_dismiss": "own notification",
-    "messaging:notification_snooze": "own notification",
-    "messaging:notification_unsnooze": "own notification",
 }

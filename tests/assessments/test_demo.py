@@ -7,7 +7,7 @@ from django.core.management import call_command
 from assessments import selectors, trends
 from assessments.models import Assessment
 from medications.models import MedicationChange
-from messaging.models import Notification
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

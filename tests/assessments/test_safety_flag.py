@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from assessments import services
-from messaging import channels
-from messaging.models import Notification
+from notifications import channels
+from notifications.models import Notification
 from tests.conftest import make_world
 
 from .conftest import give

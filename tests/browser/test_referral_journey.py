@@ -74,7 +74,7 @@ def test_a_referral_becomes_a_conversation(page, demo):
 
     # Before the release is active the prescriber sees only that a referral waits.
     sign_in(page, demo, "prescriber")
-    page.goto(f"{base}/messaging/referrals/")
+    page.goto(f"{base}/referrals/")
     awaiting = page.get_by_test_id("awaiting-release")
     expect(awaiting).to_contain_text("from Sam Rivera, LCSW")
     expect(page.locator("main")).not_to_contain_text("Journeyperson")
@@ -101,7 +101,7 @@ def test_a_referral_becomes_a_conversation(page, demo):
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("Release activated.")).to_be_visible()
     shot(page, "referral-3-admin-activated-the-release")
-    page.goto(f"{base}/messaging/referrals/waiting/")
+    page.goto(f"{base}/referrals/waiting/")
     expect(page.get_by_test_id("referrals-waiting")).not_to_contain_text("Journeyperson")
     sign_out(page)
 

@@ -7,7 +7,6 @@ in the case thread. The colleague (a prescriber on the care team with no release
 """
 
 import pytest
-from django.test import Client
 
 from cases.categories import Category
 from tests.releasekit import make_release
@@ -33,15 +32,3 @@ def talk(world):
         scope=[Category.OBSERVATIONS],
     )
     return world
-
-
-@pytest.fixture
-def as_user():
-    """as_user(user) -> a test client signed in as that user."""
-
-    def client_for(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return client_for

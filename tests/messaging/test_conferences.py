@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from carecollab.forms import DATETIME_FORMAT
 from messaging import selectors, services
-from messaging.forms import DATETIME_FORMAT
-from messaging.models import CaseConference, Notification
+from messaging.models import CaseConference
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

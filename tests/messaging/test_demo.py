@@ -3,16 +3,14 @@
 import pytest
 from django.core.management import call_command
 
-from cases.models import Referral
-from messaging.models import CaseConference, Message, Notification
-from releases.models import InformationRelease
+from messaging.models import CaseConference, Message
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
 
 def counts():
     return (
-        Referral.objects.count(),
         Message.objects.count(),
         CaseConference.objects.count(),
         Notification.objects.count(),
@@ -24,10 +22,6 @@ def test_seed_demo_builds_the_conversation_once():
     first = counts()
     call_command("seed_demo", verbosity=0)
     assert counts() == first
-
-    referral = Referral.objects.get(patient__mrn="DEMO-1006")  # finley
-    assert referral.status == Referral.Status.PENDING
-    assert referral.release.status == InformationRelease.Status.DRAFT
 
     thread = Message.objects.filter(case__patient__mrn="DEMO-1001")  # alex
     assert thread.filter(kind=Message.Kind.MESSAGE).count() >= 3

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging import selectors, services
-from messaging.models import Message, Notification
+from messaging.models import Message
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

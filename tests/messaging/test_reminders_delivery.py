@@ -15,8 +15,9 @@ from django.core.management import call_command
 from cases.models import Clinician, Patient
 from medications.models import Medication, MedicationChange
 from messaging import reminders, tasks
-from messaging.models import Notification, Reminder
+from messaging.models import Reminder
 from messaging.reminders import services
+from notifications.models import Notification
 
 from .test_reminders_due import expiring
 from .test_reminders_kit import (  # noqa: F401  (the fixtures clock and rem)
@@ -158,7 +159,7 @@ def test_an_email_that_fails_is_sent_once_later(rem, refill_due, run, clock):
 def test_a_failed_send_gives_the_email_claim_back(rem, refill_due, run):
     reminders.reminders_sweep(kinds=[Reminder.Kind.REFILL_DUE])
     reminder = Reminder.objects.get(recipient=rem.author.user)
-    with mock.patch("messaging.channels.channels", return_value=[]):
+    with mock.patch("notifications.channels.channels", return_value=[]):
         services.reminder_deliver(reminder_id=reminder.pk)  # in the app only
     reminder.refresh_from_db()
     with (
@@ -213,7 +214,7 @@ def test_a_worker_that_died_mid_delivery_is_redelivered_after_the_timeout(
 
 def test_an_email_whose_task_was_lost_is_sent_by_the_redelivery_sweep(rem, refill_due, run, clock):
     # The in-app delivery committed; the e-mail task never reached Redis.
-    with mock.patch("messaging.channels.channels", return_value=[]):
+    with mock.patch("notifications.channels.channels", return_value=[]):
         run(reminders.reminders_sweep, kinds=[Reminder.Kind.REFILL_DUE])
     assert mail.outbox == []
     assert run(reminders.reminders_redeliver)["emails"] == 0  # within the grace period

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from medications.models import MedicationChange
 from messaging import reminders
-from messaging.models import Notification, Reminder
-from messaging.services import notification_dismiss, notification_snooze
+from messaging.models import Reminder
+from notifications.models import Notification
+from notifications.services import notification_dismiss, notification_snooze
 from releases.services import release_revoke
 
 from .test_reminders_due import expiring
@@ -129,7 +130,7 @@ def test_dismissing_from_the_panel_takes_the_reminder_off_and_returns_home(due_n
     client.force_login(user)
     checkin = Reminder.objects.get(recipient=user, kind=Kind.CHECKIN_DUE)
     page = client.get(reverse("home")).content.decode()
-    action = reverse("messaging:notification_dismiss", args=[checkin.notification_id])
+    action = reverse("notifications:dismiss", args=[checkin.notification_id])
     assert f'action="{action}"' in page
     response = client.post(action, {"next": reverse("home")})
     assert response.status_code == 302 and response["Location"] == reverse("home")

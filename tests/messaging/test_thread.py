@@ -9,7 +9,8 @@ from django.urls import reverse
 from cases.categories import Category
 from cases.models import Case
 from messaging import selectors, services
-from messaging.models import Message, MessageRead, Notification
+from messaging.models import Message, MessageRead
+from notifications.models import Notification
 from releases import services as release_services
 from tests.factories import CaseFactory, PatientFactory, observation, on_team
 from tests.releasekit import make_release
@@ -224,7 +225,8 @@ def test_a_clinician_on_the_care_team_before_a_release_was_revoked_reads_and_pos
     talk, as_user
 ):
     from messaging.models import CaseConference
-    from tests.access.matrix_messaging import build_conference, build_referral
+    from tests.access.matrix_messaging import build_conference
+    from tests.access.matrix_referrals import build_referral
 
     before = post(talk, "author", "Synthetic before the revocation")
     theirs = post(talk, "recipient", "Synthetic the prescriber wrote")
@@ -249,7 +251,7 @@ def test_a_clinician_on_the_care_team_before_a_release_was_revoked_reads_and_pos
     for url in (
         reverse("messaging:question_detail", args=[question.pk]),
         reverse("messaging:conference_detail", args=[conference.pk]),
-        reverse("messaging:referral_detail", args=[referral.pk]),
+        reverse("referrals:detail", args=[referral.pk]),
     ):
         assert prescriber.get(url).status_code == 404
     with pytest.raises(ValidationError):

@@ -26,8 +26,9 @@ from kombu import pools
 
 from carecollab.celery import app
 from messaging import reminders, tasks
-from messaging.models import Notification, Reminder
+from messaging.models import Reminder
 from messaging.reminders import services
+from notifications.models import Notification
 
 from .test_reminders_kit import medication, observation, shared_world
 

@@ -10,6 +10,7 @@ DEMO_STEPS = [
     "cases.demo.seed",
     "releases.demo.seed",
     "medications.demo.seed",
+    "referrals.demo.seed",
     "messaging.demo.seed",
     "assessments.demo.seed",
 ]

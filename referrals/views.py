@@ -1,4 +1,5 @@
-"""Referrals for medication evaluation (the rules are in ``cases.referrals``)."""
+"""Referral pages: refer, decide, withdraw, and the clinic admin's waiting list (the
+rules are in ``referrals.services``)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,25 +7,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carecollab.forms import bound_data
-from cases import referrals
 from cases.access import (
     clinic_admin_required,
     clinician_required,
     prescriber_required,
     therapist_required,
 )
-from cases.models import Referral
 from cases.selectors import patients_of_clinician
+from messaging.views._common import form_error, query_id
 from releases import gate
 
-from ..forms import DeclineForm, ReferralForm
-from ._common import form_error, query_id
+from . import selectors, services
+from .forms import DeclineForm, ReferralForm
+from .models import Referral
 
 
 @clinician_required
 @require_safe
 def referral_list(request):
-    visible = list(referrals.referrals_visible_to(request.user)[:300])
+    visible = list(selectors.referrals_visible_to(request.user)[:300])
     gate.record_reads(request.user, visible)
     clinician = request.user.clinician
     context = {
@@ -38,9 +39,9 @@ def referral_list(request):
             if r.referred_by_id != request.user.pk
             and not (r.to_prescriber_id == clinician.pk and r.status == "pending")
         ],
-        "awaiting": list(referrals.referrals_awaiting_release_for(request.user)),
+        "awaiting": list(selectors.referrals_awaiting_release_for(request.user)),
     }
-    return render(request, "messaging/referral_list.html", context)
+    return render(request, "referrals/referral_list.html", context)
 
 
 def _patient_from_query(request, patients):
@@ -56,13 +57,13 @@ def referral_create(request):
     form = ReferralForm(
         bound_data(request)[0],
         patients=patients,
-        prescribers=referrals.prescribers_of_clinic(request.user.clinician.clinic_id),
-        releases=referrals.release_choices(request.user, patient=chosen),
+        prescribers=selectors.prescribers_of_clinic(request.user.clinician.clinic_id),
+        releases=selectors.release_choices(request.user, patient=chosen),
         initial={"patient": chosen.pk} if chosen else None,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            referral = referrals.referral_create(referred_by=request.user, **form.cleaned_data)
+            referral = services.referral_create(referred_by=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
             form_error(form, error)
         else:
@@ -70,14 +71,14 @@ def referral_create(request):
                 messages.success(request, "Referral sent. The clinic admin is asked for a release.")
             else:
                 messages.success(request, "Referral sent.")
-            return redirect("messaging:referral_detail", referral.pk)
-    return render(request, "messaging/referral_form.html", {"form": form, "patient": chosen})
+            return redirect("referrals:detail", referral.pk)
+    return render(request, "referrals/referral_form.html", {"form": form, "patient": chosen})
 
 
 @clinician_required
 @require_safe
 def referral_detail(request, pk):
-    referral = referrals.referral_for_user(request.user, pk)
+    referral = selectors.referral_for_user(request.user, pk)
     clinician = request.user.clinician
     pending = referral.status == Referral.Status.PENDING
     context = {
@@ -85,7 +86,7 @@ def referral_detail(request, pk):
         "can_decide": pending and referral.to_prescriber_id == clinician.pk,
         "can_withdraw": pending and referral.referred_by_id == request.user.pk,
     }
-    return render(request, "messaging/referral_detail.html", context)
+    return render(request, "referrals/referral_detail.html", context)
 
 
 @prescriber_required
@@ -97,12 +98,12 @@ def referral_accept(request, pk):
     if referral is None:
         raise gate.refuse(request.user, Referral, pk, reason="not the addressee")
     try:
-        referral = referrals.referral_accept(referral=referral, actor=request.user)
+        referral = services.referral_accept(referral=referral, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         if gate.can_read(request.user, referral):
-            return redirect("messaging:referral_detail", referral.pk)
-        return redirect("messaging:referral_list")
+            return redirect("referrals:detail", referral.pk)
+        return redirect("referrals:list")
     messages.success(request, "Referral accepted: you are on the care team.")
     return redirect("messaging:thread", referral.case_id)
 
@@ -110,21 +111,21 @@ def referral_accept(request, pk):
 @prescriber_required
 @require_http_methods(["GET", "POST"])
 def referral_decline(request, pk):
-    referral = referrals.referral_for_user(request.user, pk)
+    referral = selectors.referral_for_user(request.user, pk)
     if referral.to_prescriber.user_id != request.user.pk:
         raise gate.refuse(request.user, Referral, pk, reason="not the addressee")
     form = DeclineForm(bound_data(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
-            referrals.referral_decline(
+            services.referral_decline(
                 referral=referral, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PermissionDenied) as error:
             form_error(form, error)
         else:
             messages.success(request, "Referral declined. The therapist is notified.")
-            return redirect("messaging:referral_detail", referral.pk)
-    return render(request, "messaging/referral_decline.html", {"referral": referral, "form": form})
+            return redirect("referrals:detail", referral.pk)
+    return render(request, "referrals/referral_decline.html", {"referral": referral, "form": form})
 
 
 @therapist_required
@@ -132,17 +133,17 @@ def referral_decline(request, pk):
 def referral_withdraw(request, pk):
     referral = gate.get_own_for_user(request.user, Referral, pk)
     try:
-        referrals.referral_withdraw(referral=referral, actor=request.user)
+        services.referral_withdraw(referral=referral, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, "Referral withdrawn.")
-    return redirect("messaging:referral_detail", referral.pk)
+    return redirect("referrals:detail", referral.pk)
 
 
 @clinic_admin_required
 @require_safe
 def referral_waiting(request):
     """Referrals no active release covers yet: patient, who, since when, release state."""
-    waiting = referrals.referrals_waiting_for_release(request.user.clinician.clinic_id)
-    return render(request, "messaging/referral_waiting.html", {"referrals": waiting})
+    waiting = selectors.referrals_waiting_for_release(request.user.clinician.clinic_id)
+    return render(request, "referrals/referral_waiting.html", {"referrals": waiting})

@@ -9,12 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import channels, selectors, services
-from messaging.models import Notification
+from notifications import channels, selectors, services
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("messaging:notification_list")
+LIST = reverse("notifications:list")
 
 
 def make(user, n=1, **kwargs):
@@ -64,9 +64,7 @@ def test_the_nav_shows_the_unread_count(world, as_user):
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(world, as_user):
     (notification,) = make(world.author.user, url="/messaging/questions/")
-    response = as_user(world.author.user).get(
-        reverse("messaging:notification_open", args=[notification.pk])
-    )
+    response = as_user(world.author.user).get(reverse("notifications:open", args=[notification.pk]))
     assert response["Location"] == "/messaging/questions/"
     notification.refresh_from_db()
     assert notification.read_at is not None
@@ -74,23 +72,21 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(world, as_use
 
 def test_a_notification_never_leads_off_the_site(world, as_user):
     (notification,) = make(world.author.user, url="https://evil.example/phish")
-    response = as_user(world.author.user).get(
-        reverse("messaging:notification_open", args=[notification.pk])
-    )
+    response = as_user(world.author.user).get(reverse("notifications:open", args=[notification.pk]))
     assert response["Location"] == LIST
 
 
 def test_mark_read_dismiss_and_mark_all_read(world, as_user):
     first, second, third = make(world.author.user, 3)
     client = as_user(world.author.user)
-    client.post(reverse("messaging:notification_read", args=[first.pk]))
-    client.post(reverse("messaging:notification_dismiss", args=[second.pk]))
+    client.post(reverse("notifications:read", args=[first.pk]))
+    client.post(reverse("notifications:dismiss", args=[second.pk]))
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.read_at is not None
     assert second.dismissed_at is not None
     assert f'id="notification-{second.pk}"' not in client.get(LIST).content.decode()
-    client.post(reverse("messaging:notification_read_all"))
+    client.post(reverse("notifications:read_all"))
     third.refresh_from_db()
     assert third.read_at is not None
     assert selectors.unread_notification_count(world.author.user) == 0
@@ -99,9 +95,7 @@ def test_mark_read_dismiss_and_mark_all_read(world, as_user):
 def test_a_snoozed_notification_hides_until_its_time_and_comes_back_unread(world, as_user):
     (notification,) = make(world.author.user)
     client = as_user(world.author.user)
-    client.post(
-        reverse("messaging:notification_snooze", args=[notification.pk]), {"preset": "hour"}
-    )
+    client.post(reverse("notifications:snooze", args=[notification.pk]), {"preset": "hour"})
     notification.refresh_from_db()
     assert notification.snoozed_until > timezone.now() + dt.timedelta(minutes=59)
     assert selectors.unread_notification_count(world.author.user) == 0
@@ -118,7 +112,7 @@ def test_snooze_until_a_chosen_time(world, as_user):
         second=0, microsecond=0
     )
     as_user(world.author.user).post(
-        reverse("messaging:notification_snooze", args=[notification.pk]),
+        reverse("notifications:snooze", args=[notification.pk]),
         {"preset": "custom", "until": until.strftime("%Y-%m-%dT%H:%M")},
     )
     notification.refresh_from_db()
@@ -128,7 +122,7 @@ def test_snooze_until_a_chosen_time(world, as_user):
 def test_snooze_refuses_the_past_and_a_missing_time(world, as_user):
     (notification,) = make(world.author.user)
     client = as_user(world.author.user)
-    url = reverse("messaging:notification_snooze", args=[notification.pk])
+    url = reverse("notifications:snooze", args=[notification.pk])
     past = timezone.localtime(timezone.now() - dt.timedelta(hours=2))
     response = client.post(
         url, {"preset": "custom", "until": past.strftime("%Y-%m-%dT%H:%M")}, follow=True
@@ -145,9 +139,7 @@ def test_unsnooze_brings_it_back_now(world, as_user):
     services.notification_snooze(
         notification=notification, until=timezone.now() + dt.timedelta(days=1)
     )
-    as_user(world.author.user).post(
-        reverse("messaging:notification_unsnooze", args=[notification.pk])
-    )
+    as_user(world.author.user).post(reverse("notifications:unsnooze", args=[notification.pk]))
     assert selectors.unread_notification_count(world.author.user) == 1
 
 
@@ -155,7 +147,7 @@ def test_unsnooze_brings_it_back_now(world, as_user):
 def test_someone_elses_notification_is_not_found(world, as_user, action):
     (notification,) = make(world.recipient.user)
     client = as_user(world.author.user)
-    url = reverse(f"messaging:notification_{action}", args=[notification.pk])
+    url = reverse(f"notifications:{action}", args=[notification.pk])
     response = client.get(url) if action == "open" else client.post(url, {"preset": "hour"})
     assert response.status_code == 404
     notification.refresh_from_db()
@@ -185,3 +177,36 @@ def test_the_page_query_count_does_not_grow(world, as_user):
         page = client.get(LIST).content.decode()
     assert page.count("New message in a case thread") == 42
     assert len(large) == len(small)
+
+
+def test_someone_elses_notification_is_refused_in_the_log_with_ids_only(world, as_user, caplog):
+    (notification,) = make(world.recipient.user, text="Synthetic text of the prescriber")
+    as_user(world.author.user).post(reverse("notifications:read", args=[notification.pk]))
+    refusal = [r for r in caplog.records if r.name == "carecollab.notifications"]
+    assert len(refusal) == 1
+    assert f"pk={notification.pk}" in refusal[0].getMessage()
+    assert "Synthetic text" not in refusal[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    ["x", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "https://evil.example/"],
+)
+def test_an_unsafe_next_after_marking_read_lands_on_the_notifications_page(world, as_user, unsafe):
+    (notification,) = make(world.author.user)
+    response = as_user(world.author.user).post(
+        reverse("notifications:read", args=[notification.pk]), {"next": unsafe}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_a_next_on_this_site_is_followed_after_marking_read(world, as_user):
+    (notification,) = make(world.author.user)
+    response = as_user(world.author.user).post(
+        reverse("notifications:read", args=[notification.pk]), {"next": "/referrals/?page=2"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/referrals/?page=2"

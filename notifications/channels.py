@@ -1,7 +1,7 @@
 """Delivery channels for notifications.
 
 The in-app channel is the Notification row itself. Other channels (e-mail, added by the
-reminders work) register here; ``messaging.services.notify`` hands every new
+reminders, in ``messaging``) register here; ``notifications.services.notify`` hands every new
 notification to each registered channel after the transaction commits, so callers
 never change when a channel is added.
 """

@@ -6,10 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import referrals
 from cases.categories import Category
-from cases.models import CareTeamMember, Case, Referral
-from messaging.models import Notification
+from cases.models import CareTeamMember, Case
+from notifications.models import Notification
+from referrals import selectors, services
+from referrals.models import Referral
 from releases import services as release_services
 from tests.factories import CaseFactory, ClinicianFactory, PatientFactory, on_team
 from tests.releasekit import make_release, pdf
@@ -46,7 +47,7 @@ def refer(world, **kwargs):
     kwargs.setdefault("to_prescriber", world.recipient)
     kwargs.setdefault("reason", REASON)
     kwargs.setdefault("observations", SEEN)
-    return referrals.referral_create(**kwargs)
+    return services.referral_create(**kwargs)
 
 
 def activate(world):
@@ -74,10 +75,10 @@ def test_a_referral_without_a_release_asks_the_clinic_admin_for_one(newcomer):
     assert referral.case == newcomer.extra["case"]
     admin_note = Notification.objects.get(recipient=newcomer.clinic_admin.user)
     assert admin_note.text == "A referral waits for an information release"
-    assert admin_note.url == reverse("messaging:referral_waiting")
+    assert admin_note.url == reverse("referrals:waiting")
     prescriber_note = Notification.objects.get(recipient=newcomer.recipient.user)
     assert prescriber_note.text.startswith("New referral for medication evaluation")
-    assert prescriber_note.url == reverse("messaging:referral_list")
+    assert prescriber_note.url == reverse("referrals:list")
     for notification in Notification.objects.all():
         assert "Referredperson" not in notification.text
         assert "Synthetic" not in notification.text
@@ -93,7 +94,7 @@ def test_a_referral_under_an_active_release_opens_for_the_prescriber_at_once(new
     activate(newcomer)
     referral = refer(newcomer, release=newcomer.extra["release"])
     notification = Notification.objects.get(recipient=newcomer.recipient.user)
-    assert notification.url == reverse("messaging:referral_detail", args=[referral.pk])
+    assert notification.url == reverse("referrals:detail", args=[referral.pk])
     assert not Notification.objects.filter(recipient=newcomer.clinic_admin.user).exists()
 
 
@@ -125,7 +126,7 @@ def test_a_second_pending_referral_to_the_same_prescriber_is_refused(newcomer):
     first = refer(newcomer)
     with pytest.raises(ValidationError, match="already pending"):
         refer(newcomer)
-    referrals.referral_withdraw(referral=first, actor=newcomer.author.user)
+    services.referral_withdraw(referral=first, actor=newcomer.author.user)
     assert refer(newcomer).status == Referral.Status.PENDING
 
 
@@ -180,7 +181,7 @@ def test_a_referral_cannot_rest_on_a_release_that_does_not_cover_it(newcomer, pr
 def test_a_referral_cannot_be_accepted_before_its_release_is_active(newcomer):
     referral = refer(newcomer, release=newcomer.extra["release"])
     with pytest.raises(ValidationError, match="cannot be accepted yet"):
-        referrals.referral_accept(referral=referral, actor=newcomer.recipient.user)
+        services.referral_accept(referral=referral, actor=newcomer.recipient.user)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.PENDING
     assert not CareTeamMember.objects.filter(
@@ -191,7 +192,7 @@ def test_a_referral_cannot_be_accepted_before_its_release_is_active(newcomer):
 def test_accepting_puts_the_prescriber_on_the_care_team(newcomer):
     referral = refer(newcomer)  # the clinic admin is asked for a release
     activate(newcomer)
-    referral = referrals.referral_accept(referral=referral, actor=newcomer.recipient.user)
+    referral = services.referral_accept(referral=referral, actor=newcomer.recipient.user)
     assert referral.status == Referral.Status.ACCEPTED
     assert referral.decided_at is not None
     assert referral.release == newcomer.extra["release"]  # the release it came to rest on
@@ -201,7 +202,7 @@ def test_accepting_puts_the_prescriber_on_the_care_team(newcomer):
     told = Notification.objects.get(recipient=newcomer.author.user)
     assert told.text == "Your referral was accepted"
     with pytest.raises(ValidationError, match="accepted already"):
-        referrals.referral_accept(referral=referral, actor=newcomer.recipient.user)
+        services.referral_accept(referral=referral, actor=newcomer.recipient.user)
 
 
 def test_accepting_opens_a_case_when_the_patient_has_none_open(newcomer):
@@ -210,7 +211,7 @@ def test_accepting_opens_a_case_when_the_patient_has_none_open(newcomer):
         status=Case.Status.CLOSED, closed_on=newcomer.extra["case"].opened_on
     )
     activate(newcomer)
-    referral = referrals.referral_accept(referral=referral, actor=newcomer.recipient.user)
+    referral = services.referral_accept(referral=referral, actor=newcomer.recipient.user)
     assert referral.case != newcomer.extra["case"]
     assert referral.case.status == Case.Status.OPEN
     team = set(referral.case.care_team.values_list("clinician", flat=True))
@@ -221,17 +222,17 @@ def test_only_the_addressee_accepts_or_declines(newcomer):
     referral = refer(newcomer)
     activate(newcomer)
     with pytest.raises(PermissionDenied):
-        referrals.referral_accept(referral=referral, actor=newcomer.colleague.user)
+        services.referral_accept(referral=referral, actor=newcomer.colleague.user)
     with pytest.raises(PermissionDenied):
-        referrals.referral_decline(referral=referral, actor=newcomer.author.user, reason="x")
+        services.referral_decline(referral=referral, actor=newcomer.author.user, reason="x")
 
 
 def test_declining_needs_a_reason_and_tells_the_therapist(newcomer):
     referral = refer(newcomer)
     activate(newcomer)
     with pytest.raises(ValidationError):
-        referrals.referral_decline(referral=referral, actor=newcomer.recipient.user, reason=" ")
-    referral = referrals.referral_decline(
+        services.referral_decline(referral=referral, actor=newcomer.recipient.user, reason=" ")
+    referral = services.referral_decline(
         referral=referral, actor=newcomer.recipient.user, reason="Synthetic: not my specialty"
     )
     assert referral.status == Referral.Status.DECLINED
@@ -240,17 +241,17 @@ def test_declining_needs_a_reason_and_tells_the_therapist(newcomer):
         recipient=newcomer.author.user, text="Your referral was declined"
     ).exists()
     with pytest.raises(ValidationError):
-        referrals.referral_accept(referral=referral, actor=newcomer.recipient.user)
+        services.referral_accept(referral=referral, actor=newcomer.recipient.user)
 
 
 def test_only_the_referrer_withdraws_a_pending_referral(newcomer):
     referral = refer(newcomer)
     with pytest.raises(PermissionDenied):
-        referrals.referral_withdraw(referral=referral, actor=newcomer.recipient.user)
-    referral = referrals.referral_withdraw(referral=referral, actor=newcomer.author.user)
+        services.referral_withdraw(referral=referral, actor=newcomer.recipient.user)
+    referral = services.referral_withdraw(referral=referral, actor=newcomer.author.user)
     assert referral.status == Referral.Status.WITHDRAWN
     with pytest.raises(ValidationError):
-        referrals.referral_withdraw(referral=referral, actor=newcomer.author.user)
+        services.referral_withdraw(referral=referral, actor=newcomer.author.user)
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -259,10 +260,10 @@ def test_only_the_referrer_withdraws_a_pending_referral(newcomer):
 def test_the_therapist_refers_through_the_form(newcomer, as_user):
     client = as_user(newcomer.author.user)
     patient = newcomer.extra["patient"]
-    form = client.get(reverse("messaging:referral_create"), {"patient": patient.pk})
+    form = client.get(reverse("referrals:create"), {"patient": patient.pk})
     assert f"#{newcomer.extra['release'].pk}" in form.content.decode()
     response = client.post(
-        reverse("messaging:referral_create"),
+        reverse("referrals:create"),
         {
             "patient": patient.pk,
             "to_prescriber": newcomer.recipient.pk,
@@ -273,7 +274,7 @@ def test_the_therapist_refers_through_the_form(newcomer, as_user):
         },
     )
     referral = Referral.objects.get()
-    assert response["Location"] == reverse("messaging:referral_detail", args=[referral.pk])
+    assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
     assert referral.release_requested
     assert referral.urgency == "soon"
 
@@ -281,7 +282,7 @@ def test_the_therapist_refers_through_the_form(newcomer, as_user):
 def test_the_form_shows_a_service_refusal(newcomer, as_user):
     refer(newcomer)
     response = as_user(newcomer.author.user).post(
-        reverse("messaging:referral_create"),
+        reverse("referrals:create"),
         {
             "patient": newcomer.extra["patient"].pk,
             "to_prescriber": newcomer.recipient.pk,
@@ -296,12 +297,12 @@ def test_the_form_shows_a_service_refusal(newcomer, as_user):
 def test_before_the_release_the_prescriber_sees_only_that_a_referral_waits(newcomer, as_user):
     referral = refer(newcomer)
     client = as_user(newcomer.recipient.user)
-    listing = client.get(reverse("messaging:referral_list")).content.decode()
+    listing = client.get(reverse("referrals:list")).content.decode()
     assert f"Referral #{referral.pk}" in listing
     assert "Waiting for an information release" in listing
     assert "Referredperson" not in listing and REASON not in listing
-    assert client.get(reverse("messaging:referral_detail", args=[referral.pk])).status_code == 404
-    response = client.post(reverse("messaging:referral_accept", args=[referral.pk]), follow=True)
+    assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
+    response = client.post(reverse("referrals:accept", args=[referral.pk]), follow=True)
     assert "cannot be accepted yet" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == Referral.Status.PENDING
@@ -311,10 +312,10 @@ def test_after_the_release_the_prescriber_reads_and_accepts(newcomer, as_user):
     referral = refer(newcomer)
     activate(newcomer)
     client = as_user(newcomer.recipient.user)
-    page = client.get(reverse("messaging:referral_detail", args=[referral.pk])).content.decode()
+    page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert REASON in page and SEEN in page
     assert "Accept and join the care team" in page
-    response = client.post(reverse("messaging:referral_accept", args=[referral.pk]))
+    response = client.post(reverse("referrals:accept", args=[referral.pk]))
     assert response["Location"] == reverse("messaging:thread", args=[newcomer.extra["case"].pk])
 
 
@@ -322,14 +323,12 @@ def test_the_prescriber_declines_through_the_page(newcomer, as_user):
     referral = refer(newcomer)
     activate(newcomer)
     client = as_user(newcomer.recipient.user)
-    url = reverse("messaging:referral_decline", args=[referral.pk])
+    url = reverse("referrals:decline", args=[referral.pk])
     assert client.post(url, {"reason": ""}).status_code == 200
     client.post(url, {"reason": "Synthetic: better placed elsewhere"})
     referral.refresh_from_db()
     assert referral.status == Referral.Status.DECLINED
-    page = as_user(newcomer.author.user).get(
-        reverse("messaging:referral_detail", args=[referral.pk])
-    )
+    page = as_user(newcomer.author.user).get(reverse("referrals:detail", args=[referral.pk]))
     assert "Synthetic: better placed elsewhere" in page.content.decode()
 
 
@@ -346,21 +345,21 @@ def test_the_clinic_admin_sees_waiting_referrals_without_clinical_text(newcomer,
         scope=[Category.MESSAGES],
     )
     refer(newcomer, patient=other_patient, release=draft)
-    waiting = referrals.referrals_waiting_for_release(newcomer.clinic.pk)
+    waiting = selectors.referrals_waiting_for_release(newcomer.clinic.pk)
     assert [(w.pk, w.release_label) for w in waiting] == [
         (requested.pk, "Awaiting signature"),  # the newest release between the two
         (waiting[1].pk, "Signed"),
     ]
     client = as_user(newcomer.clinic_admin.user)
-    page = client.get(reverse("messaging:referral_waiting")).content.decode()
+    page = client.get(reverse("referrals:waiting")).content.decode()
     assert "Referredperson" in page and "Secondwaiting" in page
     assert REASON not in page and SEEN not in page
     # The other clinic's admin sees none of it.
     other = as_user(newcomer.other_clinic_admin.user)
-    assert "Referredperson" not in other.get(reverse("messaging:referral_waiting")).content.decode()
+    assert "Referredperson" not in other.get(reverse("referrals:waiting")).content.decode()
 
     activate(newcomer)
-    assert [w.pk for w in referrals.referrals_waiting_for_release(newcomer.clinic.pk)] == [
+    assert [w.pk for w in selectors.referrals_waiting_for_release(newcomer.clinic.pk)] == [
         waiting[1].pk
     ]
 
@@ -368,7 +367,7 @@ def test_the_clinic_admin_sees_waiting_referrals_without_clinical_text(newcomer,
 def test_the_waiting_page_query_count_does_not_grow(newcomer, as_user):
     refer(newcomer)
     client = as_user(newcomer.clinic_admin.user)
-    url = reverse("messaging:referral_waiting")
+    url = reverse("referrals:waiting")
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for _ in range(10):
@@ -387,7 +386,7 @@ def test_the_referral_list_query_count_does_not_grow(newcomer, as_user):
     activate(newcomer)
     refer(newcomer)
     client = as_user(newcomer.recipient.user)
-    url = reverse("messaging:referral_list")
+    url = reverse("referrals:list")
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for _ in range(8):
@@ -412,7 +411,5 @@ def test_the_referral_list_query_count_does_not_grow(newcomer, as_user):
 
 @pytest.mark.parametrize("patient", ["9" * 400, "0", "x"])
 def test_a_bad_patient_parameter_leaves_the_form_unfilled(newcomer, as_user, patient):
-    response = as_user(newcomer.author.user).get(
-        reverse("messaging:referral_create"), {"patient": patient}
-    )
+    response = as_user(newcomer.author.user).get(reverse("referrals:create"), {"patient": patient})
     assert response.status_code == 200

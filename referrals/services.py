@@ -7,7 +7,7 @@ Lifecycle: pending -> accepted | declined (with a reason) | withdrawn (by the re
   the referral rests on: an existing one between the two of them, or a request to the
   clinic admin to prepare one.
 - A referral is shared PHI of the category "messages" (registered with the gate in
-  ``messaging.apps``, with the prescriber as addressee): the prescriber reads it once a
+  ``referrals.apps``, with the prescriber as addressee): the prescriber reads it once a
   release from the therapist (or their clinic) to the prescriber is active, before they
   are on the care team. Before that they see only that a referral from the therapist
   waits for a release (no patient, no text).
@@ -22,195 +22,22 @@ Notifications say only that a referral waits or was decided, and link to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import CareTeamMember, Case, Clinician, Patient
+from notifications.services import notify
 from releases import gate
 from releases.models import InformationRelease
 
-from . import selectors, services
-from .categories import Category
-from .models import CareTeamMember, Case, Clinician, Patient, Referral
+from .models import Referral
+from .selectors import ENDED
 
 Status = Referral.Status
-ReleaseStatus = InformationRelease.Status
-ENDED = (ReleaseStatus.REVOKED, ReleaseStatus.EXPIRED)
-
-
-# --- reads ---------------------------------------------------------------------------
-
-
-def referrals_visible_to(user) -> QuerySet[Referral]:
-    """Referrals the user may read: made by them, or addressed to them (or on their care
-    team) under an active release; newest first, with their joins."""
-    queryset = Referral.objects.select_related(
-        "patient", "referred_by__clinician", "to_prescriber__user", "release", "case"
-    )
-    return gate.visible(user, Referral, queryset).order_by("-created_at", "-pk")
-
-
-def referral_for_user(user, pk) -> Referral:
-    """One referral the user may read (404 alike for missing and hidden); read recorded."""
-    queryset = Referral.objects.select_related(
-        "patient", "referred_by__clinician", "to_prescriber__user", "release", "case"
-    )
-    return gate.read_one(user, Referral, pk, queryset=queryset)
-
-
-def referrals_awaiting_release_for(user) -> QuerySet[Referral]:
-    """Pending referrals addressed to the user that they may not read yet: only the
-    referrer and the date are shown (no patient, no text)."""
-    readable = gate.visible(user, Referral).values("pk")
-    return (
-        Referral.objects.filter(to_prescriber__user=user, status=Status.PENDING)
-        .exclude(pk__in=readable)
-        .select_related("referred_by__clinician")
-        .only(
-            "pk",
-            "created_at",
-            "urgency",
-            "referred_by__first_name",
-            "referred_by__last_name",
-            "referred_by__username",
-            "referred_by__clinician__credential",
-            "referred_by__clinician__role",
-        )
-        .order_by("created_at", "pk")
-    )
-
-
-def _covering(referral_ref: str = "") -> Subquery:
-    """The active release (if any) that lets the addressee read the referral now."""
-    return gate.covering_release(
-        reader=OuterRef(f"{referral_ref}to_prescriber__user"),
-        author=OuterRef(f"{referral_ref}referred_by"),
-        patient=OuterRef(f"{referral_ref}patient"),
-        category=Category.MESSAGES,
-    )
-
-
-def _latest_release(field: str) -> Subquery:
-    """A field of the newest release between the referral's two clinicians."""
-    releases = InformationRelease.objects.filter(
-        Q(discloser_clinician__user=OuterRef("referred_by"))
-        | Q(discloser_clinic__clinicians__user=OuterRef("referred_by")),
-        patient=OuterRef("patient"),
-        recipient=OuterRef("to_prescriber"),
-    ).order_by("-created_at", "-pk")
-    return Subquery(releases.values(field)[:1])
-
-
-@dataclass
-class WaitingReferral:
-    """A row of the clinic admin's list: no clinical text."""
-
-    pk: int
-    patient: Patient
-    referred_by: str
-    to_prescriber: str
-    created_at: object
-    urgency: str
-    release_id: int | None
-    release_status: str
-    release_requested: bool
-
-    @property
-    def release_label(self) -> str:
-        if self.release_status:
-            return ReleaseStatus(self.release_status).label
-        return "No release on file"
-
-
-def referrals_waiting_for_release(clinic_id: int) -> list[WaitingReferral]:
-    """Pending referrals of the clinic that no active release covers yet, oldest first,
-    for its clinic admin: patient, who, since when, the release's state (one query).
-    The referral's clinical fields are never loaded."""
-    rows = (
-        Referral.objects.filter(patient__clinic_id=clinic_id, status=Status.PENDING)
-        .annotate(
-            covering_release_id=_covering(),
-            latest_release_id=_latest_release("pk"),
-            latest_release_status=_latest_release("status"),
-        )
-        .filter(covering_release_id__isnull=True)
-        .select_related("patient", "referred_by__clinician", "to_prescriber__user", "release")
-        .only(
-            "pk",
-            "created_at",
-            "urgency",
-            "release_requested",
-            "patient__given_name",
-            "patient__family_name",
-            "patient__mrn",
-            "patient__clinic_id",
-            "referred_by__first_name",
-            "referred_by__last_name",
-            "referred_by__username",
-            "referred_by__clinician__credential",
-            "referred_by__clinician__role",
-            "to_prescriber__credential",
-            "to_prescriber__user__first_name",
-            "to_prescriber__user__last_name",
-            "to_prescriber__user__username",
-            "release__status",
-        )
-        .order_by("created_at", "pk")
-    )
-    waiting = []
-    for referral in rows:
-        # The release the referral names wins over the newest one between the two.
-        release = referral.release
-        waiting.append(
-            WaitingReferral(
-                pk=referral.pk,
-                patient=referral.patient,
-                referred_by=str(referral.referred_by.clinician),
-                to_prescriber=str(referral.to_prescriber),
-                created_at=referral.created_at,
-                urgency=referral.get_urgency_display(),
-                release_id=release.pk if release else referral.latest_release_id,
-                release_status=release.status if release else referral.latest_release_status or "",
-                release_requested=referral.release_requested,
-            )
-        )
-    return waiting
-
-
-def release_choices(referrer, *, patient: Patient | None = None) -> QuerySet[InformationRelease]:
-    """Releases a referral by ``referrer`` may rest on: for their patients, from them (or
-    their clinic) to a prescriber, covering messages, not revoked or expired."""
-    clinician = referrer.clinician
-    queryset = InformationRelease.objects.filter(
-        Q(discloser_clinician=clinician)
-        | Q(discloser_clinic_id=clinician.clinic_id, discloser_clinician__isnull=True),
-        patient__in=selectors.patients_of_clinician(referrer),
-        recipient__role=Clinician.Role.PRESCRIBER,
-        scope_messages=True,
-    ).exclude(status__in=ENDED)
-    if patient is not None:
-        queryset = queryset.filter(patient=patient)
-    return queryset.select_related("patient", "recipient__user").order_by(
-        "patient__family_name", "-created_at"
-    )
-
-
-def prescribers_of_clinic(clinic_id: int) -> QuerySet[Clinician]:
-    """The prescribers a referral may go to."""
-    return (
-        Clinician.objects.filter(
-            clinic_id=clinic_id, role=Clinician.Role.PRESCRIBER, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
-    )
-
-
-# --- writes ----------------------------------------------------------------------------
 
 
 def _check_release(release: InformationRelease, *, referrer, patient, to_prescriber) -> None:
@@ -239,12 +66,6 @@ def _check_release(release: InformationRelease, *, referrer, patient, to_prescri
         )
 
 
-def _notify(**kwargs) -> None:
-    from messaging.services import notify
-
-    notify(**kwargs)
-
-
 @transaction.atomic
 def referral_create(
     *,
@@ -261,7 +82,7 @@ def referral_create(
     clinician = getattr(referred_by, "clinician", None)
     if clinician is None or not clinician.is_therapist:
         raise PermissionDenied("Only a therapist refers a patient for medication evaluation.")
-    if not selectors.patients_of_clinician(referred_by).filter(pk=patient.pk).exists():
+    if not case_selectors.patients_of_clinician(referred_by).filter(pk=patient.pk).exists():
         raise ValidationError(
             {"patient": "You can refer only patients whose care team you are on."}
         )
@@ -299,13 +120,13 @@ def referral_create(
     gate.grants_for_new_object(referral)
 
     readable = gate.can_read(to_prescriber.user, referral)
-    _notify(
+    notify(
         recipient=to_prescriber.user,
         kind="referral",
         text="New referral for medication evaluation"
         + ("" if readable else " (it opens once the patient's release is active)"),
         url=reverse(
-            "messaging:referral_detail" if readable else "messaging:referral_list",
+            "referrals:detail" if readable else "referrals:list",
             args=[referral.pk] if readable else [],
         ),
         key=f"referral:{referral.pk}",
@@ -315,11 +136,11 @@ def referral_create(
             clinic_id=patient.clinic_id, role=Clinician.Role.CLINIC_ADMIN, user__is_active=True
         ).select_related("user")
         for admin in admins:
-            _notify(
+            notify(
                 recipient=admin.user,
                 kind="referral",
                 text="A referral waits for an information release",
-                url=reverse("messaging:referral_waiting"),
+                url=reverse("referrals:waiting"),
                 key=f"referral-waiting:{referral.pk}",
             )
     return referral
@@ -351,15 +172,15 @@ def referral_accept(*, referral: Referral, actor) -> Referral:
             "the patient has signed; you will see the referral here then."
         )
     case = referral.case if referral.case and referral.case.status == Case.Status.OPEN else None
-    case = case or selectors.open_case_of_patient(referral.patient)
+    case = case or case_selectors.open_case_of_patient(referral.patient)
     if case is None:
-        case = services.case_open(patient=referral.patient)
+        case = case_services.case_open(patient=referral.patient)
     therapist = referral.referred_by.clinician
     if not CareTeamMember.objects.filter(case=case, clinician=therapist).exists():
-        services.care_team_add(
+        case_services.care_team_add(
             case=case, clinician=therapist, role_on_case=CareTeamMember.RoleOnCase.THERAPIST
         )
-    services.care_team_add(
+    case_services.care_team_add(
         case=case,
         clinician=referral.to_prescriber,
         role_on_case=CareTeamMember.RoleOnCase.PRESCRIBER,
@@ -371,11 +192,11 @@ def referral_accept(*, referral: Referral, actor) -> Referral:
         referral.release_id = covered.gate_release_id
     referral.full_clean()
     referral.save(update_fields=["status", "case", "decided_at", "release"])
-    _notify(
+    notify(
         recipient=referral.referred_by,
         kind="referral",
         text="Your referral was accepted",
-        url=reverse("messaging:referral_detail", args=[referral.pk]),
+        url=reverse("referrals:detail", args=[referral.pk]),
         key=f"referral:{referral.pk}:accepted",
     )
     return referral
@@ -398,11 +219,11 @@ def referral_decline(*, referral: Referral, actor, reason: str) -> Referral:
     referral.decided_at = timezone.now()
     referral.full_clean()
     referral.save(update_fields=["status", "decline_reason", "decided_at"])
-    _notify(
+    notify(
         recipient=referral.referred_by,
         kind="referral",
         text="Your referral was declined",
-        url=reverse("messaging:referral_detail", args=[referral.pk]),
+        url=reverse("referrals:detail", args=[referral.pk]),
         key=f"referral:{referral.pk}:declined",
     )
     return referral

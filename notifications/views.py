@@ -1,16 +1,16 @@
 """The notifications page: open, mark read, dismiss, snooze (no PHI anywhere here)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import selectors, services
-from ..forms import SnoozeForm
-from ._common import safe_next
+from carecollab.posting import next_url, run_action, safe_url
+
+from . import selectors, services
+from .forms import SnoozeForm
 
 
 @require_safe
@@ -23,12 +23,11 @@ def notification_list(request):
         "snoozed": list(selectors.notifications_snoozed(request.user)[:50]),
         "snooze_form": SnoozeForm(),
     }
-    return render(request, "messaging/notification_list.html", context)
+    return render(request, "notifications/notification_list.html", context)
 
 
-def _back(request) -> str:
-    fallback = reverse("messaging:notification_list")
-    return safe_next(request, request.POST.get("next", ""), fallback)
+def _back(request):
+    return redirect(next_url(request, reverse("notifications:list")))
 
 
 @require_safe
@@ -36,28 +35,32 @@ def notification_open(request, pk):
     """Mark the notification read and go to what it links to."""
     notification = selectors.access_notification_by_id(request.user, pk)
     services.notification_mark_read(notification=notification)
-    return redirect(safe_next(request, notification.url, reverse("messaging:notification_list")))
+    return redirect(safe_url(request, notification.url, reverse("notifications:list")))
 
 
 @require_POST
 def notification_read(request, pk):
     notification = selectors.access_notification_by_id(request.user, pk)
     services.notification_mark_read(notification=notification)
-    return redirect(_back(request))
+    return _back(request)
 
 
 @require_POST
 def notification_read_all(request):
     count = services.notification_mark_all_read(recipient=request.user)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
-    return redirect(_back(request))
+    return _back(request)
 
 
 @require_POST
 def notification_dismiss(request, pk):
     notification = selectors.access_notification_by_id(request.user, pk)
     services.notification_dismiss(notification=notification)
-    return redirect(_back(request))
+    return _back(request)
+
+
+def _snoozed_until(notification) -> str:
+    return f"Snoozed until {timezone.localtime(notification.snoozed_until):%a %d %b, %H:%M}."
 
 
 @require_POST
@@ -66,21 +69,19 @@ def notification_snooze(request, pk):
     form = SnoozeForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(_back(request))
-    try:
-        notification = services.notification_snooze(
-            notification=notification, until=form.until_time()
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        until = timezone.localtime(notification.snoozed_until)
-        messages.success(request, f"Snoozed until {until:%a %d %b, %H:%M}.")
-    return redirect(_back(request))
+        return _back(request)
+    run_action(
+        request,
+        services.notification_snooze,
+        notification=notification,
+        until=form.until_time(),
+        success=_snoozed_until,
+    )
+    return _back(request)
 
 
 @require_POST
 def notification_unsnooze(request, pk):
     notification = selectors.access_notification_by_id(request.user, pk)
     services.notification_unsnooze(notification=notification)
-    return redirect(_back(request))
+    return _back(request)

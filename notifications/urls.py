@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read-all/", views.notification_read_all, name="read_all"),
+    path("<int:pk>/open/", views.notification_open, name="open"),
+    path("<int:pk>/read/", views.notification_read, name="read"),
+    path("<int:pk>/dismiss/", views.notification_dismiss, name="dismiss"),
+    path("<int:pk>/snooze/", views.notification_snooze, name="snooze"),
+    path("<int:pk>/unsnooze/", views.notification_unsnooze, name="unsnooze"),
+]
