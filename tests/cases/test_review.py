@@ -12,17 +12,12 @@ from cases.models import Observation, ObservationReview
 from medications import services as medication_services
 from medications.models import MedicationChange
 from tests.factories import observation
-from tests.medications.kit import share, start
+from tests.medications.kit import start
 
 pytestmark = pytest.mark.django_db
 
 Adherence = Observation.Adherence
 Response = Observation.Response
-
-
-@pytest.fixture
-def shared_world(world):
-    return share(world)
 
 
 def observed(days_ago: int) -> dt.date:
