@@ -4,7 +4,7 @@ PHI is read only through releases.gate (via assessments.selectors)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
@@ -47,12 +47,14 @@ def assessment_create(request, patient_pk, scale):
 
 
 @clinician_required
+@require_GET
 def assessment_detail(request, pk):
     assessment = selectors.assessment_for_user(request.user, pk)
     return render(request, "assessments/assessment_detail.html", {"assessment": assessment})
 
 
 @clinician_required
+@require_GET
 def patient_trend(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
     found = selectors.trends_of_patient(request.user, patient)
@@ -62,6 +64,7 @@ def patient_trend(request, patient_pk):
 
 
 @prescriber_required
+@require_GET
 def not_improving(request):
     rows = selectors.patients_not_improving(request.user)
     gate.record_reads(request.user, [obj for row in rows for obj in row.objects_read])

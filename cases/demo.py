@@ -51,6 +51,10 @@ CLINIC_ADMIN_PERMISSIONS = [
     ("auth", "add_user"),
     ("auth", "change_user"),
     ("auth", "view_user"),
+    # The clinic's own formulary entries (the shipped ones are read-only to them).
+    ("medications", "view_formularyentry"),
+    ("medications", "add_formularyentry"),
+    ("medications", "change_formularyentry"),
 ]
 
 

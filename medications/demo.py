@@ -24,7 +24,7 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Observation
 
-from . import services
+from . import formulary, services
 from .models import Medication, MedicationChange
 
 Adherence = Observation.Adherence
@@ -105,6 +105,7 @@ class Story:
 
 def seed(context: dict) -> None:
     """The medication stories of the demo patients (once)."""
+    formulary.formulary_load_if_empty()
     patients = context["patients"]
     if Medication.objects.filter(patient__in=list(patients.values())).exists():
         return
@@ -328,6 +329,7 @@ def _casey(context, today) -> None:
         directions="1 tablet at bedtime",
         frequency="nightly",
         prescribed_elsewhere_by="Over the counter",
+        controlled_schedule="",  # not in the formulary (a supplement): not controlled
         start_date=s.day(180),
         reason="Synthetic: bought it for sleep before starting with us.",
     )

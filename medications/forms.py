@@ -6,7 +6,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from .models import Medication, MedicationChange
+from . import formulary
+from .models import DrugClass, Medication, MedicationChange, Schedule
 from .services import REFILL_HORIZON_DAYS
 
 DATE = {"type": "date"}
@@ -62,8 +63,119 @@ class _Quantities(forms.Form):
     )
 
 
-class _Prescription(forms.Form):
-    name = forms.CharField(max_length=120, help_text="Generic name, for example sertraline.")
+OTHER = "other"
+NOT_CONTROLLED = "none"
+
+
+class FormularySelect(forms.Select):
+    """The formulary as a <select> (it works without JavaScript: a browser's select jumps
+    to the option whose name is typed); ``static/js/formulary.js`` turns it into a
+    type-ahead that also searches brand names. Each option carries what the script
+    shows: the schedule, the class and the brand names."""
+
+    def __init__(self, *args, option_data: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option_data = option_data or {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"].update(self.option_data.get(str(value), {}))
+        return option
+
+
+def _entry_label(entry) -> str:
+    brands = entry.brand_list[:3]
+    label = entry.display_name + (f" ({', '.join(brands)})" if brands else "")
+    if entry.dea_schedule:
+        label += f" · C-{entry.dea_schedule}"
+    return label
+
+
+class _MedicationChoice(forms.Form):
+    """Which medication: one of the clinic's formulary, or 'other' with its name and
+    schedule. ``clean`` hands the service ``formulary_entry`` (or None), ``name`` and
+    ``controlled_schedule`` (None when the formulary gives it); the service applies the
+    schedule rule (``formulary.resolve_medication``) and its refusals land on these
+    fields."""
+
+    formulary_entry = forms.ChoiceField(
+        label="Medication",
+        help_text="Type a few letters of the generic or brand name. The DEA schedule comes "
+        "from the formulary.",
+        error_messages={"required": "Choose the medication, or 'Other (not in the list)'."},
+    )
+    name = forms.CharField(
+        label="Other medication (not in the list)",
+        max_length=120,
+        required=False,
+        help_text="Only when you chose 'Other': its generic name.",
+    )
+    controlled_schedule = forms.ChoiceField(
+        label="Its controlled-substance schedule",
+        choices=[("", "Choose…"), (NOT_CONTROLLED, "Not controlled")] + Schedule.choices[1:],
+        required=False,
+        help_text="Only for 'Other': schedule II-V refills need more notice.",
+    )
+
+    def __init__(self, *args, clinic_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = {str(entry.pk): entry for entry in formulary.formulary_for_clinic(clinic_id)}
+        groups: dict[str, list] = {}
+        option_data = {OTHER: {"data-other": "1"}}
+        for pk, entry in self.entries.items():
+            groups.setdefault(entry.drug_class, []).append((pk, _entry_label(entry)))
+            option_data[pk] = {
+                "data-names": ";".join(sorted(entry.names())),
+                "data-schedule": entry.get_dea_schedule_display(),
+                "data-class": entry.get_drug_class_display(),
+                "data-unit": entry.dose_unit,
+                "data-strengths": entry.strengths,
+            }
+        labels = dict(DrugClass.choices)
+        choices = [("", "Choose a medication…")]
+        choices += [
+            (labels[key], sorted(groups[key], key=lambda c: c[1]))
+            for key in DrugClass.values
+            if key in groups
+        ]
+        choices.append(("Not in the list", [(OTHER, "Other (not in the list)")]))
+        field = self.fields["formulary_entry"]
+        field.choices = choices
+        field.widget = FormularySelect(
+            choices=choices, option_data=option_data, attrs={"data-formulary": "1"}
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("formulary_entry")
+        if choice == OTHER:
+            if not cleaned.get("name", "").strip():
+                self.add_error("name", "Name the medication that is not in the list.")
+            schedule = cleaned.get("controlled_schedule")
+            if not schedule:
+                self.add_error(
+                    "controlled_schedule",
+                    "Say whether it is a controlled substance (schedule II-V) or not.",
+                )
+            cleaned["formulary_entry"] = None
+            cleaned["controlled_schedule"] = "" if schedule == NOT_CONTROLLED else schedule
+        elif choice:
+            cleaned["formulary_entry"] = self.entries[choice]
+            cleaned["name"] = ""
+            cleaned["controlled_schedule"] = None
+        return cleaned
+
+    def initial_for(self, medication: Medication) -> None:
+        """Start from what a medication is (for an update of it)."""
+        if medication.formulary_entry_id and str(medication.formulary_entry_id) in self.entries:
+            self.initial["formulary_entry"] = str(medication.formulary_entry_id)
+        else:
+            self.initial["formulary_entry"] = OTHER
+            self.initial["name"] = medication.name
+            self.initial["controlled_schedule"] = medication.controlled_schedule or NOT_CONTROLLED
+
+
+class _Prescription(_MedicationChoice):
     strength = forms.CharField(max_length=60, help_text="For example 50 mg.")
     directions = forms.CharField(
         label="Dose and directions",
@@ -72,12 +184,6 @@ class _Prescription(forms.Form):
     )
     frequency = forms.CharField(max_length=60, required=False, help_text="For example once daily.")
     route = forms.ChoiceField(choices=Medication.Route.choices, initial=Medication.Route.ORAL)
-    controlled_schedule = forms.ChoiceField(
-        label="Controlled substance",
-        choices=Medication.Schedule.choices,
-        required=False,
-        help_text="Schedule II-V refills need more notice.",
-    )
 
     def clean_strength(self):
         return _strength(self.cleaned_data["strength"])
@@ -95,12 +201,13 @@ class MedicationStartForm(_Prescription, _Quantities):
     )
 
     field_order = [
+        "formulary_entry",
         "name",
+        "controlled_schedule",
         "strength",
         "directions",
         "frequency",
         "route",
-        "controlled_schedule",
         "start_date",
         "quantity",
         "days_supply",
@@ -156,12 +263,13 @@ class SwitchForm(_Prescription, _Quantities):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     field_order = [
+        "formulary_entry",
         "name",
+        "controlled_schedule",
         "strength",
         "directions",
         "frequency",
         "route",
-        "controlled_schedule",
         "effective_on",
         "quantity",
         "days_supply",
@@ -171,7 +279,7 @@ class SwitchForm(_Prescription, _Quantities):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].label = "New medication"
+        self.fields["formulary_entry"].label = "New medication"
         self.initial.setdefault("effective_on", timezone.localdate())
 
     def clean_effective_on(self):
@@ -213,10 +321,9 @@ class FillForm(_Quantities):
         return _not_future(self.cleaned_data["filled_on"])
 
 
-class ReportedMedicationForm(forms.Form):
+class ReportedMedicationForm(_MedicationChoice):
     """A medication the patient reports taking, as the therapist records it."""
 
-    name = forms.CharField(max_length=120)
     strength = forms.CharField(max_length=60, help_text="As the patient says it, e.g. 20 mg.")
     directions = forms.CharField(
         label="How the patient takes it", max_length=200, help_text="For example 1 at night."
@@ -228,9 +335,6 @@ class ReportedMedicationForm(forms.Form):
         max_length=120,
         required=False,
         help_text="For example the primary care doctor, or 'over the counter'.",
-    )
-    controlled_schedule = forms.ChoiceField(
-        label="Controlled substance", choices=Medication.Schedule.choices, required=False
     )
     start_date = _date("Taking it since", "An approximate date is fine.")
     reason = forms.CharField(
@@ -256,9 +360,9 @@ class ReportedMedicationUpdateForm(ReportedMedicationForm):
         del self.fields["start_date"]
         self.fields["effective_on"] = _date("Changed on")
         self.fields["reason"].label = "What the patient told you"
-        for name in self.fields:
-            if hasattr(medication, name) and name != "reason":
-                self.initial[name] = getattr(medication, name)
+        for name in ("strength", "directions", "frequency", "route", "prescribed_elsewhere_by"):
+            self.initial[name] = getattr(medication, name)
+        self.initial_for(medication)
         self.initial["effective_on"] = timezone.localdate()
 
     def clean_effective_on(self):

@@ -7,12 +7,179 @@ made it, so "what changed when" is a query, not a diff.
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from cases.models import Clinician, Observation, Patient
+from cases.models import Clinic, Clinician, Observation, Patient
+
+
+class Schedule(models.TextChoices):
+    """US DEA controlled-substance schedules (21 CFR 1308.12-1308.15); blank: not
+    controlled. Schedule I substances are never prescribed."""
+
+    NONE = "", "Not controlled"
+    II = "II", "Schedule II"
+    III = "III", "Schedule III"
+    IV = "IV", "Schedule IV"
+    V = "V", "Schedule V"
+
+
+class DrugClass(models.TextChoices):
+    SSRI = "ssri", "SSRI"
+    SNRI = "snri", "SNRI"
+    ATYPICAL_ANTIDEPRESSANT = "atypical_antidepressant", "Atypical antidepressant"
+    TCA = "tca", "Tricyclic antidepressant"
+    MAOI = "maoi", "MAOI"
+    NMDA_ANTAGONIST = "nmda_antagonist", "NMDA receptor antagonist"
+    NEUROACTIVE_STEROID = "neuroactive_steroid", "Neuroactive steroid"
+    STIMULANT = "stimulant", "Stimulant"
+    WAKEFULNESS_AGENT = "wakefulness_agent", "Wakefulness-promoting agent"
+    NON_STIMULANT_ADHD = "non_stimulant_adhd", "Non-stimulant ADHD medication"
+    ALPHA_AGONIST = "alpha_agonist", "Alpha-2 agonist"
+    BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine"
+    Z_DRUG_HYPNOTIC = "z_drug_hypnotic", "Z-drug hypnotic"
+    OREXIN_ANTAGONIST = "orexin_antagonist", "Orexin receptor antagonist"
+    MELATONIN_AGONIST = "melatonin_agonist", "Melatonin receptor agonist"
+    MOOD_STABILISER = "mood_stabiliser", "Mood stabiliser"
+    ANTICONVULSANT = "anticonvulsant", "Anticonvulsant"
+    FIRST_GENERATION_ANTIPSYCHOTIC = (
+        "first_generation_antipsychotic",
+        "First-generation antipsychotic",
+    )
+    SECOND_GENERATION_ANTIPSYCHOTIC = (
+        "second_generation_antipsychotic",
+        "Second-generation antipsychotic",
+    )
+    ANXIOLYTIC = "anxiolytic", "Anxiolytic"
+    BETA_BLOCKER = "beta_blocker", "Beta blocker"
+    ALPHA_BLOCKER = "alpha_blocker", "Alpha-1 blocker"
+    OPIOID_USE_DISORDER = "opioid_use_disorder", "Opioid use disorder"
+    ALCOHOL_USE_DISORDER = "alcohol_use_disorder", "Alcohol use disorder"
+    TOBACCO_USE_DISORDER = "tobacco_use_disorder", "Tobacco use disorder"
+    ANTICHOLINERGIC = "anticholinergic", "Anticholinergic"
+    VMAT2_INHIBITOR = "vmat2_inhibitor", "VMAT2 inhibitor"
+    OTHER = "other", "Other"
+
+
+class DoseUnit(models.TextChoices):
+    """The unit a dose is counted in; one unit per medication, so doses compare."""
+
+    MG = "mg", "mg"
+    MCG = "mcg", "mcg"
+    G = "g", "g"
+    ML = "mL", "mL"
+    TABLET = "tablet", "tablet(s)"
+    CAPSULE = "capsule", "capsule(s)"
+    PATCH = "patch", "patch(es)"
+    PUFF = "puff", "puff(s)"
+    UNIT = "unit", "unit(s)"
+
+
+class FormularyEntry(models.Model):
+    """One medication of the psychotropic formulary.
+
+    Shipped rows (``clinic`` empty) come from ``medications/data/formulary.csv``: the
+    data migration loads them and ``manage.py load_formulary`` updates them from the file;
+    no one edits them in the app. A clinic admin adds the clinic's own entries (and
+    edits or retires them) in the Django admin. The DEA schedule of a medication started
+    from an entry is the entry's, never typed by hand.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="formulary_entries",
+        help_text="Empty for the shipped formulary; else an addition of this clinic.",
+    )
+    generic_name = models.CharField(max_length=120)
+    brand_names = models.CharField(
+        max_length=300, blank=True, help_text="Common US brand names, separated by ';'."
+    )
+    drug_class = models.CharField("class", max_length=40, choices=DrugClass.choices)
+    dea_schedule = models.CharField(
+        "DEA schedule", max_length=3, choices=Schedule.choices, blank=True
+    )
+    dose_unit = models.CharField(
+        max_length=10,
+        choices=DoseUnit.choices,
+        default=DoseUnit.MG,
+        help_text="The unit its doses are usually counted in.",
+    )
+    strengths = models.CharField(
+        "usual strengths", max_length=400, blank=True, help_text="Separated by ';'."
+    )
+    forms = models.CharField("usual forms", max_length=300, blank=True)
+    rxnorm_rxcui = models.CharField(
+        "RxNorm ingredient RXCUI",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]+$", "An RXCUI is a number.")],
+        help_text="Only from a public source; leave blank rather than guess.",
+    )
+    rxnorm_source = models.CharField("source of the RXCUI", max_length=120, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="Retired entries are no longer offered for new starts."
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["generic_name"]
+        verbose_name = "formulary entry"
+        verbose_name_plural = "formulary"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("generic_name"),
+                condition=models.Q(clinic__isnull=True),
+                name="formulary_shipped_name_unique",
+            ),
+            models.UniqueConstraint(
+                "clinic",
+                Lower("generic_name"),
+                condition=models.Q(clinic__isnull=False),
+                name="formulary_clinic_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """'Sertraline': the name a medication started from this entry carries."""
+        return self.generic_name[:1].upper() + self.generic_name[1:]
+
+    @property
+    def brand_list(self) -> list[str]:
+        return [name.strip() for name in self.brand_names.split(";") if name.strip()]
+
+    @property
+    def strength_list(self) -> list[str]:
+        return [value.strip() for value in self.strengths.split(";") if value.strip()]
+
+    @property
+    def is_controlled(self) -> bool:
+        return bool(self.dea_schedule)
+
+    def names(self) -> set[str]:
+        """Every name this entry answers to, lower-cased (generic and brands)."""
+        return {self.generic_name.lower(), *(brand.lower() for brand in self.brand_list)}
+
+    def clean(self) -> None:
+        self.generic_name = " ".join(self.generic_name.split()).lower()
+        if self.clinic_id and self.generic_name:
+            shipped = FormularyEntry.objects.filter(
+                clinic__isnull=True, generic_name__iexact=self.generic_name
+            )
+            if shipped.exists():
+                raise ValidationError(
+                    {"generic_name": f"{self.display_name} is already in the shipped formulary."}
+                )
 
 
 class Medication(models.Model):
@@ -24,12 +191,7 @@ class Medication(models.Model):
         NASAL = "nasal", "Nasal"
         OTHER = "other", "Other"
 
-    class Schedule(models.TextChoices):
-        NONE = "", "Not controlled"
-        II = "II", "Schedule II"
-        III = "III", "Schedule III"
-        IV = "IV", "Schedule IV"
-        V = "V", "Schedule V"
+    Schedule = Schedule
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -62,8 +224,19 @@ class Medication(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Copied from the formulary entry when there is one (and kept in step with it by
+    # ``formulary.formulary_entry_save``), so every reader of the schedule reads one
+    # column; typed by hand only for a medication not in the formulary.
     controlled_schedule = models.CharField(
         max_length=3, choices=Schedule.choices, default=Schedule.NONE, blank=True
+    )
+    formulary_entry = models.ForeignKey(
+        FormularyEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="medications",
+        help_text="Empty for a medication not in the formulary ('other').",
     )
     quantity = models.PositiveIntegerField(null=True, blank=True)
     days_supply = models.PositiveIntegerField(null=True, blank=True)
@@ -244,6 +417,7 @@ class RefillRequestUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
+auditlog.register(FormularyEntry)
 auditlog.register(Medication, m2m_fields={"observations"})
 auditlog.register(MedicationChange, mask_fields=["reason"], mask_callable="releases.audit.redact")
 auditlog.register(

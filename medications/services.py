@@ -20,6 +20,7 @@ active now (``gate.grants_for_new_object``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,7 +29,8 @@ from django.utils import timezone
 from cases.models import CareTeamMember, Case, Clinician, Patient
 from releases import gate
 
-from .models import Medication, MedicationChange, RefillRequest
+from . import formulary
+from .models import FormularyEntry, Medication, MedicationChange, RefillRequest
 
 Kind = MedicationChange.Kind
 Role = Clinician.Role
@@ -36,20 +38,28 @@ Role = Clinician.Role
 # How far ahead a refill may be asked for: further out it is not a request yet.
 REFILL_HORIZON_DAYS = 90
 
-# Fields a prescriber sets when starting a medication (or the new one of a switch).
-PRESCRIPTION_FIELDS = (
-    "name",
-    "strength",
-    "directions",
-    "route",
-    "frequency",
-    "controlled_schedule",
-    "quantity",
-    "days_supply",
-    "refills_left",
-)
+
+class Prescription(TypedDict, total=False):
+    """What a prescriber says when starting a medication (or the new one of a switch):
+    one list for both services. ``formulary_entry`` or ``name`` says which medication
+    (see ``formulary.resolve_medication``); ``controlled_schedule`` None means "not
+    said", which only a medication of the formulary may leave out."""
+
+    formulary_entry: FormularyEntry | None
+    name: str
+    strength: str
+    directions: str
+    route: str
+    frequency: str
+    controlled_schedule: str | None
+    quantity: int | None
+    days_supply: int | None
+    refills_left: int | None
+
+
 # Fields a therapist records for a medication the patient reports.
 REPORTED_FIELDS = (
+    "formulary_entry",
     "name",
     "strength",
     "directions",
@@ -167,8 +177,25 @@ def _save(medication: Medication, fields: list[str]) -> None:
     medication.save(update_fields=[*fields, "updated_at"])
 
 
-def _new_medication(*, patient: Patient, author, **fields) -> Medication:
-    medication = Medication(patient=patient, recorded_by=author, **fields)
+def _new_medication(*, patient: Patient, author, fields: dict, **attributes) -> Medication:
+    """A new medication from what its writer said (``fields``: which medication, its
+    dose...), its schedule given by the formulary rule."""
+    fields = _strip(fields)
+    resolved = formulary.resolve_medication(
+        clinic_id=patient.clinic_id,
+        formulary_entry=fields.pop("formulary_entry", None),
+        name=fields.pop("name", ""),
+        controlled_schedule=fields.pop("controlled_schedule", None),
+    )
+    medication = Medication(
+        patient=patient,
+        recorded_by=author,
+        formulary_entry=resolved.entry,
+        name=resolved.name,
+        controlled_schedule=resolved.schedule,
+        **fields,
+        **attributes,
+    )
     medication.full_clean()
     if _duplicate_active(patient, medication.name):
         raise ValidationError(
@@ -189,44 +216,23 @@ def medication_start(
     *,
     patient: Patient,
     author,
-    name: str,
-    strength: str,
-    directions: str,
-    route: str = Medication.Route.ORAL,
-    frequency: str = "",
-    controlled_schedule: str = "",
-    quantity: int | None = None,
-    days_supply: int | None = None,
-    refills_left: int | None = None,
     start_date: dt.date | None = None,
     filled_on: dt.date | None = None,
     reason: str = "",
+    **prescription: Unpack[Prescription],
 ) -> Medication:
     """A prescriber starts a medication (writes its START change)."""
     prescriber = _require_on_team(patient, author, Role.PRESCRIBER, "prescribes")
     start_date = start_date or timezone.localdate()
-    _check_supply(quantity, days_supply, refills_left)
     if filled_on and filled_on < start_date:
         raise ValidationError({"filled_on": "The first fill cannot be before the start."})
-    medication = _new_medication(
+    medication = _prescribe(
         patient=patient,
         author=author,
         prescriber=prescriber,
         start_date=start_date,
+        prescription=prescription,
         last_fill_date=filled_on,
-        **_strip(
-            {
-                "name": name,
-                "strength": strength,
-                "directions": directions,
-                "route": route,
-                "frequency": frequency,
-                "controlled_schedule": controlled_schedule,
-                "quantity": quantity,
-                "days_supply": days_supply,
-                "refills_left": refills_left,
-            }
-        ),
     )
     change = _write_change(
         medication=medication,
@@ -239,6 +245,28 @@ def medication_start(
     gate.grants_for_new_object(medication)
     gate.grants_for_new_object(change)
     return medication
+
+
+def _prescribe(
+    *, patient: Patient, author, prescriber: Clinician, start_date, prescription: dict, **attributes
+) -> Medication:
+    """The new medication of a start or a switch (one list of fields: ``Prescription``)."""
+    unknown = set(prescription) - set(Prescription.__annotations__)
+    if unknown:
+        raise TypeError(f"Unknown prescription fields: {sorted(unknown)}")
+    _check_supply(
+        prescription.get("quantity"),
+        prescription.get("days_supply"),
+        prescription.get("refills_left"),
+    )
+    return _new_medication(
+        patient=patient,
+        author=author,
+        fields=prescription,
+        prescriber=prescriber,
+        start_date=start_date,
+        **attributes,
+    )
 
 
 @transaction.atomic
@@ -289,17 +317,9 @@ def medication_switch(
     *,
     medication: Medication,
     author,
-    name: str,
-    strength: str,
-    directions: str,
-    route: str = Medication.Route.ORAL,
-    frequency: str = "",
-    controlled_schedule: str = "",
-    quantity: int | None = None,
-    days_supply: int | None = None,
-    refills_left: int | None = None,
     effective_on: dt.date | None = None,
     reason: str = "",
+    **prescription: Unpack[Prescription],
 ) -> Medication:
     """The prescriber replaces a medication by another: the old one stops, the new one
     starts, and one SWITCH change on the old one points at the new one."""
@@ -312,32 +332,22 @@ def medication_switch(
     _require_active(medication)
     effective_on = effective_on or timezone.localdate()
     _check_effective_on(medication, effective_on, "effective_on")
-    _check_supply(quantity, days_supply, refills_left)
-    if name.strip().lower() == medication.name.strip().lower():
+    entry = prescription.get("formulary_entry")
+    new_name = entry.display_name if entry else (prescription.get("name") or "")
+    same_entry = entry is not None and entry.pk == medication.formulary_entry_id
+    if same_entry or new_name.strip().lower() == medication.name.strip().lower():
         raise ValidationError(
             {"name": "A switch is to another medication; for the same one, change its dose."}
         )
     medication.status = Medication.Status.STOPPED
     medication.stop_date = effective_on
     _save(medication, ["status", "stop_date"])
-    replacement = _new_medication(
+    replacement = _prescribe(
         patient=medication.patient,
         author=author,
         prescriber=prescriber,
         start_date=effective_on,
-        **_strip(
-            {
-                "name": name,
-                "strength": strength,
-                "directions": directions,
-                "route": route,
-                "frequency": frequency,
-                "controlled_schedule": controlled_schedule,
-                "quantity": quantity,
-                "days_supply": days_supply,
-                "refills_left": refills_left,
-            }
-        ),
+        prescription=prescription,
     )
     change = _write_change(
         medication=medication,
@@ -460,13 +470,14 @@ def medication_report(
     *,
     patient: Patient,
     author,
-    name: str,
+    name: str = "",
     strength: str,
     directions: str,
+    formulary_entry: FormularyEntry | None = None,
     route: str = Medication.Route.ORAL,
     frequency: str = "",
     prescribed_elsewhere_by: str = "",
-    controlled_schedule: str = "",
+    controlled_schedule: str | None = None,
     start_date: dt.date | None = None,
     reason: str = "",
 ) -> Medication:
@@ -478,17 +489,16 @@ def medication_report(
         author=author,
         patient_reported=True,
         start_date=start_date,
-        **_strip(
-            {
-                "name": name,
-                "strength": strength,
-                "directions": directions,
-                "route": route,
-                "frequency": frequency,
-                "prescribed_elsewhere_by": prescribed_elsewhere_by,
-                "controlled_schedule": controlled_schedule,
-            }
-        ),
+        fields={
+            "formulary_entry": formulary_entry,
+            "name": name,
+            "strength": strength,
+            "directions": directions,
+            "route": route,
+            "frequency": frequency,
+            "prescribed_elsewhere_by": prescribed_elsewhere_by,
+            "controlled_schedule": controlled_schedule,
+        },
     )
     change = _write_change(
         medication=medication,
@@ -526,6 +536,8 @@ def medication_report_update(
     effective_on = effective_on or timezone.localdate()
     _check_effective_on(medication, effective_on, "effective_on")
     fields = _strip(fields)
+    if {"formulary_entry", "name", "controlled_schedule"} & set(fields):
+        fields.update(_reresolve(medication, fields))
     changed = [name for name, value in fields.items() if getattr(medication, name) != value]
     if not changed:
         raise ValidationError("Nothing changed.")
@@ -551,6 +563,28 @@ def medication_report_update(
     )
     gate.grants_for_new_object(change)
     return change
+
+
+def _reresolve(medication: Medication, fields: dict) -> dict:
+    """Which medication an update names, and its schedule (the formulary rule); an
+    unchanged name keeps the schedule on file unless a new one is said."""
+    entry = fields.get("formulary_entry")
+    name = fields.get("name", "" if entry else medication.name)
+    schedule = fields.get("controlled_schedule")
+    same_name = entry is None and name.strip().lower() == medication.name.strip().lower()
+    if schedule is None and same_name and medication.formulary_entry_id is None:
+        schedule = medication.controlled_schedule
+    resolved = formulary.resolve_medication(
+        clinic_id=medication.patient.clinic_id,
+        formulary_entry=entry,
+        name=name,
+        controlled_schedule=schedule,
+    )
+    return {
+        "formulary_entry": resolved.entry,
+        "name": resolved.name,
+        "controlled_schedule": resolved.schedule,
+    }
 
 
 # --- refill requests ------------------------------------------------------------------

@@ -26,6 +26,7 @@ Role = Clinician.Role
 def _form_page(request, form, *, title: str, submit: str, patient, medication=None, intro=""):
     context = {
         "form": form,
+        "picks_medication": "formulary_entry" in form.fields,
         "title": title,
         "submit": submit,
         "patient": patient,
@@ -91,7 +92,7 @@ def patient_history(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_start(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = bind(forms.MedicationStartForm, request)
+    form = bind(forms.MedicationStartForm, request, clinic_id=patient.clinic_id)
     if submitted(request, form) and run_service(
         form, services.medication_start, patient=patient, author=request.user, **form.cleaned_data
     ):
@@ -128,7 +129,7 @@ def medication_dose(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_switch(request, pk):
     medication = _own_medication(request, pk, patient_reported=False)
-    form = bind(forms.SwitchForm, request)
+    form = bind(forms.SwitchForm, request, clinic_id=medication.patient.clinic_id)
     if submitted(request, form) and run_service(
         form,
         services.medication_switch,
@@ -206,7 +207,7 @@ def medication_stop(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_report(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = bind(forms.ReportedMedicationForm, request)
+    form = bind(forms.ReportedMedicationForm, request, clinic_id=patient.clinic_id)
     if submitted(request, form) and run_service(
         form, services.medication_report, patient=patient, author=request.user, **form.cleaned_data
     ):
@@ -226,7 +227,12 @@ def medication_report(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_edit(request, pk):
     medication = _own_medication(request, pk, patient_reported=True)
-    form = bind(forms.ReportedMedicationUpdateForm, request, medication=medication)
+    form = bind(
+        forms.ReportedMedicationUpdateForm,
+        request,
+        medication=medication,
+        clinic_id=medication.patient.clinic_id,
+    )
     if submitted(request, form) and run_service(
         form,
         services.medication_report_update,

@@ -36,6 +36,7 @@ def _prescribe(world, clinician, *, name: str, reason: str = ""):
         days_supply=30,
         refills_left=2,
         filled_on=timezone.localdate(),
+        controlled_schedule="",  # a synthetic name is not in the formulary
         reason=reason,
     )
     world.extra.setdefault("prescribed", medication)
@@ -50,6 +51,7 @@ def _report(world, clinician, *, name: str, reason: str = ""):
         strength="5 mg",
         directions="1 at night",
         prescribed_elsewhere_by="Primary care",
+        controlled_schedule="",
         reason=reason,
     )
     world.extra.setdefault("reported", medication)

@@ -53,6 +53,8 @@ def start_medication(
         strength=strength,
         directions="1 tablet daily",
         start_date=started_on,
+        # Not in the formulary: its schedule is said (not controlled).
+        controlled_schedule="",
     )
 
 

@@ -36,6 +36,7 @@ def report(world, **fields):
         "strength": "3 mg",
         "directions": "1 at bedtime",
         "prescribed_elsewhere_by": "Over the counter",
+        "controlled_schedule": "",  # melatonin is not in the formulary
         "start_date": timezone.localdate() - dt.timedelta(days=100),
     }
     values.update(fields)

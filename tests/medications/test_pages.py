@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from medications.models import Medication, MedicationChange, RefillRequest
+from medications.models import FormularyEntry, Medication, MedicationChange, RefillRequest
 from tests.factories import observation
 
 from .kit import report, start
@@ -19,6 +19,11 @@ Kind = MedicationChange.Kind
 
 def today(offset: int = 0) -> str:
     return (timezone.localdate() + dt.timedelta(days=offset)).isoformat()
+
+
+def entry(generic_name: str) -> str:
+    """The form value of a shipped formulary entry."""
+    return str(FormularyEntry.objects.get(clinic=None, generic_name=generic_name).pk)
 
 
 def login(client, world, persona):
@@ -37,12 +42,11 @@ def test_the_prescriber_starts_a_medication_from_the_patient_page(shared_world, 
     response = client.post(
         url,
         {
-            "name": "Sertraline",
+            "formulary_entry": entry("sertraline"),
             "strength": "50 mg",
             "directions": "1 tablet in the morning",
             "frequency": "once daily",
             "route": "oral",
-            "controlled_schedule": "",
             "start_date": today(),
             "quantity": "30",
             "days_supply": "30",
@@ -65,7 +69,7 @@ def test_the_prescriber_starts_a_medication_from_the_patient_page(shared_world, 
         ("quantity", "0", "at least 1"),
         ("days_supply", "900", "cannot exceed 365"),
         ("refills_left", "-1", "cannot be negative"),
-        ("name", "", "This field is required"),
+        ("formulary_entry", "", "Choose the medication"),
         ("strength", "a lot", "with its amount"),
     ],
 )
@@ -74,7 +78,7 @@ def test_bad_input_on_the_start_form_gets_a_clear_message(
 ):
     login(client, shared_world, "recipient")
     data = {
-        "name": "Sertraline",
+        "formulary_entry": entry("sertraline"),
         "strength": "50 mg",
         "directions": "1 tablet",
         "route": "oral",
@@ -92,8 +96,8 @@ def test_a_service_refusal_shows_on_the_form(shared_world, client):
     login(client, shared_world, "recipient")
     response = client.post(
         reverse("medications:start", args=[shared_world.patient.pk]),
-        {"name": "sertraline", "strength": "25 mg", "directions": "1", "route": "oral",
-         "start_date": today()},
+        {"formulary_entry": entry("sertraline"), "strength": "25 mg", "directions": "1",
+         "route": "oral", "start_date": today()},
     )  # fmt: skip
     assert response.status_code == 200
     assert "already on the patient&#x27;s active list" in response.content.decode()
@@ -136,7 +140,7 @@ def test_switch_fill_and_stop_pages(shared_world, client):
     assert fill.status_code == 302
     switch = client.post(
         reverse("medications:switch", args=[medication.pk]),
-        {"name": "Escitalopram", "strength": "10 mg", "directions": "1 tablet",
+        {"formulary_entry": entry("escitalopram"), "strength": "10 mg", "directions": "1 tablet",
          "route": "oral", "effective_on": today(), "reason": "Side effects"},
     )  # fmt: skip
     assert switch.status_code == 302
@@ -176,7 +180,8 @@ def test_the_therapist_records_and_updates_a_patient_reported_medication(shared_
     login(client, shared_world, "author")
     response = client.post(
         reverse("medications:report", args=[shared_world.patient.pk]),
-        {"name": "Melatonin", "strength": "3 mg", "directions": "1 at bedtime",
+        {"formulary_entry": "other", "name": "Melatonin", "controlled_schedule": "none",
+         "strength": "3 mg", "directions": "1 at bedtime",
          "route": "oral", "prescribed_elsewhere_by": "Over the counter",
          "start_date": today(-30)},
     )  # fmt: skip
@@ -185,7 +190,8 @@ def test_the_therapist_records_and_updates_a_patient_reported_medication(shared_
     assert medication.patient_reported
     edit = reverse("medications:edit", args=[medication.pk])
     assert client.get(edit).context["form"]["strength"].value() == "3 mg"
-    data = {"name": "Melatonin", "strength": "5 mg", "directions": "1 at bedtime",
+    data = {"formulary_entry": "other", "name": "Melatonin", "controlled_schedule": "none",
+            "strength": "5 mg", "directions": "1 at bedtime",
             "route": "oral", "prescribed_elsewhere_by": "Over the counter",
             "effective_on": today(), "reason": "Raised it herself"}  # fmt: skip
     assert client.post(edit, data).status_code == 302
