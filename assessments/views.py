@@ -2,12 +2,11 @@
 PHI is read only through releases.gate (via assessments.selectors)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecollab.forms import add_service_error
+from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
 from releases import gate
@@ -31,22 +30,18 @@ def assessment_create(request, patient_pk, scale):
     case = case_selectors.open_case_of_patient(patient)
     if case is None:
         raise Http404("No open case.")
-    # An empty POST is still a submission: bind it, so it is refused with the messages.
-    form = AssessmentForm(request.POST if request.method == "POST" else None, scale=scale)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assessment_record(
-                case=case, administered_by=request.user, **form.service_kwargs()
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, f"{scale.name} saved: {assessment.total} ({assessment.band})."
-            )
-            return redirect(assessment)
+    form = bind(AssessmentForm, request, scale=scale)
+    if submitted(request, form) and (
+        assessment := run_service(
+            form,
+            services.assessment_record,
+            case=case,
+            administered_by=request.user,
+            **form.service_kwargs(),
+        )
+    ):
+        messages.success(request, f"{scale.name} saved: {assessment.total} ({assessment.band}).")
+        return redirect(assessment)
     context = {"form": form, "patient": patient, "scale": scale, "scale_js": scale.client_data()}
     return render(request, "assessments/assessment_form.html", context)
 

@@ -325,6 +325,8 @@ class ObservationReview(models.Model):
         return self.observation_updated_at >= self.observation.updated_at
 
 
+# An observation's free text: masked in the audit log, trimmed and counted as content by
+# the services.
 OBSERVATION_TEXT_FIELDS = [
     "body",
     "side_effects",

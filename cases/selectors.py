@@ -38,6 +38,15 @@ def patients_of_clinic(clinic_id: int) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic_id=clinic_id)
 
 
+def active_clinicians(*, role: str, clinic_id: int | None = None) -> QuerySet[Clinician]:
+    """Clinicians of one role whose account is active, of one clinic (or of every clinic),
+    with their users: who may be addressed or told anything."""
+    queryset = Clinician.objects.filter(role=role, user__is_active=True)
+    if clinic_id is not None:
+        queryset = queryset.filter(clinic_id=clinic_id)
+    return queryset.select_related("user")
+
+
 def access_patient_by_id(user, pk) -> Patient:
     """The patient, if the user is on their care team or is their clinic's admin; else 404."""
     clinician = clinician_of(user)

@@ -12,7 +12,16 @@ from django.utils import timezone
 
 from releases import gate
 
-from .models import CareTeamMember, Case, Clinic, Clinician, Observation, ObservationReview, Patient
+from .models import (
+    OBSERVATION_TEXT_FIELDS,
+    CareTeamMember,
+    Case,
+    Clinic,
+    Clinician,
+    Observation,
+    ObservationReview,
+    Patient,
+)
 
 User = get_user_model()
 
@@ -100,7 +109,6 @@ NOTE_FIELDS = (
     "evaluation_suggestion",
     "body",
 )
-NOTE_TEXT = ("side_effects", "attitude_notes", "question", "evaluation_suggestion", "body")
 
 
 def _author_on_team(case: Case, author) -> None:
@@ -114,7 +122,7 @@ def _check_observation(observation: Observation) -> None:
         observation.adherence
         or observation.response
         or observation.attitudes
-        or any(getattr(observation, name).strip() for name in NOTE_TEXT)
+        or any(getattr(observation, name).strip() for name in OBSERVATION_TEXT_FIELDS)
     )
     if not has_content:
         raise ValidationError(
@@ -148,7 +156,7 @@ def _linkable_medications(observation: Observation, author, medications) -> list
 
 def _strip_text(fields: dict) -> dict:
     return {
-        name: value.strip() if name in NOTE_TEXT and isinstance(value, str) else value
+        name: value.strip() if name in OBSERVATION_TEXT_FIELDS and isinstance(value, str) else value
         for name, value in fields.items()
     }
 

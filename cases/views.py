@@ -1,15 +1,13 @@
 """Home pages, patients and observations. PHI is read only through releases.gate."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecollab.forms import add_service_error
+from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from releases import gate
 from releases import selectors as release_selectors
 
@@ -164,22 +162,18 @@ def observation_create(request, patient_pk):
     medications = selectors.linkable_medications(request.user, patient)
     current = list(medications)
     gate.record_reads(request.user, current)
-    form = NoteForm(
-        request.POST if request.method == "POST" else None,
+    form = bind(
+        NoteForm,
+        request,
         medications=medications,
         preselect=_last_changed(current),
         writer_role=request.user.clinician.role,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.observation_create(case=case, author=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Observation saved.")
-            return redirect("cases:patient_detail", patient.pk)
+    if submitted(request, form) and run_service(
+        form, services.observation_create, case=case, author=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Observation saved.")
+        return redirect("cases:patient_detail", patient.pk)
     context = {"form": form, "patient": patient, "current_medications": current}
     return render(request, "cases/observation_form.html", context)
 
@@ -198,22 +192,22 @@ def observation_edit(request, pk):
     observation = gate.get_own_for_user(request.user, Observation, pk)
     patient = observation.case.patient
     medications = selectors.linkable_medications(request.user, patient, observation=observation)
-    form = NoteForm(
-        request.POST if request.method == "POST" else None,
+    form = bind(
+        NoteForm,
+        request,
         instance=observation,
         medications=medications,
         writer_role=request.user.clinician.role,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.observation_update(
-                observation=observation, author=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "Observation updated.")
-            return redirect(observation)
+    if submitted(request, form) and run_service(
+        form,
+        services.observation_update,
+        observation=observation,
+        author=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, "Observation updated.")
+        return redirect(observation)
     context = {"form": form, "patient": patient, "observation": observation}
     return render(request, "cases/observation_form.html", context)
 
@@ -223,15 +217,14 @@ def observation_edit(request, pk):
 def observation_review(request, pk):
     """Mark one observation reviewed by the signed-in clinician."""
     observation = gate.get_for_user(request.user, Observation, pk)
-    try:
-        services.observation_mark_reviewed(observation=observation, reviewer=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(
-            request, f"Observation of {observation.observed_on:%Y-%m-%d} marked reviewed."
-        )
-    return redirect(_next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
+    run_action(
+        request,
+        services.observation_mark_reviewed,
+        observation=observation,
+        reviewer=request.user,
+        success=f"Observation of {observation.observed_on:%Y-%m-%d} marked reviewed.",
+    )
+    return redirect(next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
 
 
 @clinician_required
@@ -248,14 +241,4 @@ def patient_observations_review(request, patient_pk):
         observations=list(observations), reviewer=request.user
     )
     messages.success(request, f"{count} observation(s) marked reviewed.")
-    return redirect(_next_url(request, reverse("cases:patient_detail", args=[patient.pk])))
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path on this site: redirect() would take anything else for a view name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return redirect(next_url(request, reverse("cases:patient_detail", args=[patient.pk])))

@@ -6,13 +6,11 @@ the prescriber who started it, or the therapist who recorded a patient-reported 
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecollab.forms import add_service_error
+from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from cases import extensions
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required, therapist_required
@@ -23,32 +21,6 @@ from . import forms, selectors, services
 from .models import Medication, RefillRequest
 
 Role = Clinician.Role
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path on this site: redirect() would take anything else for a view name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _submitted(request, form) -> bool:
-    return request.method == "POST" and form.is_valid()
-
-
-def _run(form, service, **kwargs):
-    """Call a service with the form's data; show its refusal on the form. Returns the
-    service's result, or None when it refused."""
-    try:
-        return service(**kwargs, **form.cleaned_data)
-    except ValidationError as error:
-        add_service_error(form, error)
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-    return None
 
 
 def _form_page(request, form, *, title: str, submit: str, patient, medication=None, intro=""):
@@ -120,14 +92,12 @@ def patient_history(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_start(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = forms.MedicationStartForm(
-        request.POST if request.method == "POST" else None, clinic_id=patient.clinic_id
-    )
-    if request.method == "POST" and form.is_valid():
-        medication = _run(form, services.medication_start, patient=patient, author=request.user)
-        if medication:
-            messages.success(request, "Medication started.")
-            return redirect("cases:patient_detail", patient.pk)
+    form = bind(forms.MedicationStartForm, request, clinic_id=patient.clinic_id)
+    if submitted(request, form) and run_service(
+        form, services.medication_start, patient=patient, author=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Medication started.")
+        return redirect("cases:patient_detail", patient.pk)
     return _form_page(request, form, title="Start a medication", submit="Start", patient=patient)
 
 
@@ -135,11 +105,13 @@ def medication_start(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_dose(request, pk):
     medication = _own_medication(request, pk, patient_reported=False)
-    form = forms.DoseChangeForm(
-        request.POST if request.method == "POST" else None, medication=medication
-    )
-    if _submitted(request, form) and _run(
-        form, services.medication_change_dose, medication=medication, author=request.user
+    form = bind(forms.DoseChangeForm, request, medication=medication)
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_change_dose,
+        medication=medication,
+        author=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, "Dose changed.")
         return redirect("cases:patient_detail", medication.patient_id)
@@ -157,12 +129,13 @@ def medication_dose(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_switch(request, pk):
     medication = _own_medication(request, pk, patient_reported=False)
-    form = forms.SwitchForm(
-        request.POST if request.method == "POST" else None,
-        clinic_id=medication.patient.clinic_id,
-    )
-    if _submitted(request, form) and _run(
-        form, services.medication_switch, medication=medication, author=request.user
+    form = bind(forms.SwitchForm, request, clinic_id=medication.patient.clinic_id)
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_switch,
+        medication=medication,
+        author=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, "Medication switched.")
         return redirect("cases:patient_detail", medication.patient_id)
@@ -181,9 +154,13 @@ def medication_switch(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_fill(request, pk):
     medication = _own_medication(request, pk, patient_reported=False)
-    form = forms.FillForm(request.POST if request.method == "POST" else None, medication=medication)
-    if _submitted(request, form) and _run(
-        form, services.medication_fill, medication=medication, author=request.user
+    form = bind(forms.FillForm, request, medication=medication)
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_fill,
+        medication=medication,
+        author=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, "Fill recorded.")
         return redirect(medication)
@@ -202,9 +179,13 @@ def medication_fill(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_stop(request, pk):
     medication = _own_medication(request, pk)
-    form = forms.StopForm(request.POST if request.method == "POST" else None)
-    if _submitted(request, form) and _run(
-        form, services.medication_stop, medication=medication, author=request.user
+    form = bind(forms.StopForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_stop,
+        medication=medication,
+        author=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, "Medication stopped.")
         return redirect("cases:patient_detail", medication.patient_id)
@@ -226,11 +207,9 @@ def medication_stop(request, pk):
 @require_http_methods(["GET", "POST"])
 def medication_report(request, patient_pk):
     patient = case_selectors.access_patient_by_id(request.user, patient_pk)
-    form = forms.ReportedMedicationForm(
-        request.POST if request.method == "POST" else None, clinic_id=patient.clinic_id
-    )
-    if _submitted(request, form) and _run(
-        form, services.medication_report, patient=patient, author=request.user
+    form = bind(forms.ReportedMedicationForm, request, clinic_id=patient.clinic_id)
+    if submitted(request, form) and run_service(
+        form, services.medication_report, patient=patient, author=request.user, **form.cleaned_data
     ):
         messages.success(request, "Patient-reported medication recorded.")
         return redirect("cases:patient_detail", patient.pk)
@@ -248,13 +227,18 @@ def medication_report(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def medication_edit(request, pk):
     medication = _own_medication(request, pk, patient_reported=True)
-    form = forms.ReportedMedicationUpdateForm(
-        request.POST if request.method == "POST" else None,
+    form = bind(
+        forms.ReportedMedicationUpdateForm,
+        request,
         medication=medication,
         clinic_id=medication.patient.clinic_id,
     )
-    if _submitted(request, form) and _run(
-        form, services.medication_report_update, medication=medication, author=request.user
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_report_update,
+        medication=medication,
+        author=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, "Medication updated.")
         return redirect(medication)
@@ -273,26 +257,26 @@ def medication_edit(request, pk):
 def refill_request_create(request, pk):
     medication = selectors.medication_for_user(request.user, pk)
     lead_days = medication.patient.clinic.controlled_refill_lead_days
-    form = forms.RefillRequestForm(
-        request.POST if request.method == "POST" else None,
-        medication=medication,
-        lead_days=lead_days,
-    )
-    if request.method == "POST" and form.is_valid():
-        refill = _run(
-            form, services.refill_request_create, medication=medication, requested_by=request.user
+    form = bind(forms.RefillRequestForm, request, medication=medication, lead_days=lead_days)
+    if submitted(request, form) and (
+        refill := run_service(
+            form,
+            services.refill_request_create,
+            medication=medication,
+            requested_by=request.user,
+            **form.cleaned_data,
         )
-        if refill:
-            if refill.late:
-                messages.warning(
-                    request,
-                    f"Refill requested. It gives {refill.notice_days} days' notice for a "
-                    f"controlled substance (the clinic asks for {lead_days}): it is marked "
-                    "late for the prescriber, and may be worth exploring with the patient.",
-                )
-            else:
-                messages.success(request, "Refill requested.")
-            return redirect("cases:patient_detail", medication.patient_id)
+    ):
+        if refill.late:
+            messages.warning(
+                request,
+                f"Refill requested. It gives {refill.notice_days} days' notice for a "
+                f"controlled substance (the clinic asks for {lead_days}): it is marked "
+                "late for the prescriber, and may be worth exploring with the patient.",
+            )
+        else:
+            messages.success(request, "Refill requested.")
+        return redirect("cases:patient_detail", medication.patient_id)
     return _form_page(
         request,
         form,
@@ -328,33 +312,31 @@ def refill_list(request):
 @require_POST
 def refill_send(request, pk):
     refill = gate.get_for_user(request.user, RefillRequest, pk)
-    try:
-        services.refill_request_send(refill_request=refill, handler=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, "Refill marked as sent to the pharmacy.")
-    return redirect(_next_url(request, reverse("medications:refill_list")))
+    run_action(
+        request,
+        services.refill_request_send,
+        refill_request=refill,
+        handler=request.user,
+        success="Refill marked as sent to the pharmacy.",
+    )
+    return redirect(next_url(request, reverse("medications:refill_list")))
 
 
 @prescriber_required
 @require_http_methods(["GET", "POST"])
 def refill_decline(request, pk):
     refill = selectors.refill_request_for_user(request.user, pk)
-    form = forms.DeclineForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.refill_request_decline(
-                refill_request=refill, handler=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Refill request declined; the therapist sees why.")
-            return redirect(_next_url(request, reverse("medications:refill_list")))
-    context = {"form": form, "refill": refill, "next": _next_url(request, "")}
+    form = bind(forms.DeclineForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.refill_request_decline,
+        refill_request=refill,
+        handler=request.user,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(request, "Refill request declined; the therapist sees why.")
+        return redirect(next_url(request, reverse("medications:refill_list")))
+    context = {"form": form, "refill": refill, "next": next_url(request, "")}
     return render(request, "medications/refill_decline.html", context)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import channels, selectors
@@ -44,13 +45,19 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     return notification
 
 
+def notifications_mark_read(*, notifications: QuerySet[Notification], now=None) -> int:
+    """Mark these notifications read (the read ones keep their time); returns how many."""
+    # Notifications are not audited records, so one UPDATE is fine here.
+    return notifications.filter(read_at__isnull=True).update(read_at=now or timezone.now())
+
+
 @transaction.atomic
 def notification_mark_all_read(*, recipient) -> int:
     """Mark every unread notification of the user that shows now read; returns how many."""
     now = timezone.now()
-    pending = selectors.notifications_current(recipient, now=now).filter(read_at__isnull=True)
-    # Notifications are not audited records, so one UPDATE is fine here.
-    return pending.update(read_at=now)
+    return notifications_mark_read(
+        notifications=selectors.notifications_current(recipient, now=now), now=now
+    )
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from carecollab.posting import next_url, run_action, safe_url
+from carecollab.posting import bind, next_url, run_action, safe_url
 
 from . import selectors, services
 from .forms import SnoozeForm
@@ -66,7 +66,7 @@ def _snoozed_until(notification) -> str:
 @require_POST
 def notification_snooze(request, pk):
     notification = selectors.access_notification_by_id(request.user, pk)
-    form = SnoozeForm(request.POST)
+    form = bind(SnoozeForm, request)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _back(request)

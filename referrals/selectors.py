@@ -176,10 +176,6 @@ def release_choices(referrer, *, patient: Patient | None = None) -> QuerySet[Inf
 
 def prescribers_of_clinic(clinic_id: int) -> QuerySet[Clinician]:
     """The prescribers a referral may go to."""
-    return (
-        Clinician.objects.filter(
-            clinic_id=clinic_id, role=Clinician.Role.PRESCRIBER, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
-    )
+    return case_selectors.active_clinicians(
+        role=Clinician.Role.PRESCRIBER, clinic_id=clinic_id
+    ).order_by("user__last_name", "user__first_name")

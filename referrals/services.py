@@ -30,6 +30,7 @@ from django.utils import timezone
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import CareTeamMember, Case, Clinician, Patient
+from notifications.models import Notification
 from notifications.services import notify
 from releases import gate
 from releases.models import InformationRelease
@@ -122,7 +123,7 @@ def referral_create(
     readable = gate.can_read(to_prescriber.user, referral)
     notify(
         recipient=to_prescriber.user,
-        kind="referral",
+        kind=Notification.Kind.REFERRAL,
         text="New referral for medication evaluation"
         + ("" if readable else " (it opens once the patient's release is active)"),
         url=reverse(
@@ -132,18 +133,29 @@ def referral_create(
         key=f"referral:{referral.pk}",
     )
     if not readable:
-        admins = Clinician.objects.filter(
-            clinic_id=patient.clinic_id, role=Clinician.Role.CLINIC_ADMIN, user__is_active=True
-        ).select_related("user")
+        admins = case_selectors.active_clinicians(
+            role=Clinician.Role.CLINIC_ADMIN, clinic_id=patient.clinic_id
+        )
         for admin in admins:
             notify(
                 recipient=admin.user,
-                kind="referral",
+                kind=Notification.Kind.REFERRAL,
                 text="A referral waits for an information release",
                 url=reverse("referrals:waiting"),
                 key=f"referral-waiting:{referral.pk}",
             )
     return referral
+
+
+def _tell_referrer(referral: Referral, decision: str) -> None:
+    """The referring therapist learns the decision (no PHI: a link to the referral)."""
+    notify(
+        recipient=referral.referred_by,
+        kind=Notification.Kind.REFERRAL,
+        text=f"Your referral was {decision}",
+        url=reverse("referrals:detail", args=[referral.pk]),
+        key=f"referral:{referral.pk}:{decision}",
+    )
 
 
 def _pending_for_update(referral: Referral) -> Referral:
@@ -192,13 +204,7 @@ def referral_accept(*, referral: Referral, actor) -> Referral:
         referral.release_id = covered.gate_release_id
     referral.full_clean()
     referral.save(update_fields=["status", "case", "decided_at", "release"])
-    notify(
-        recipient=referral.referred_by,
-        kind="referral",
-        text="Your referral was accepted",
-        url=reverse("referrals:detail", args=[referral.pk]),
-        key=f"referral:{referral.pk}:accepted",
-    )
+    _tell_referrer(referral, "accepted")
     return referral
 
 
@@ -219,13 +225,7 @@ def referral_decline(*, referral: Referral, actor, reason: str) -> Referral:
     referral.decided_at = timezone.now()
     referral.full_clean()
     referral.save(update_fields=["status", "decline_reason", "decided_at"])
-    notify(
-        recipient=referral.referred_by,
-        kind="referral",
-        text="Your referral was declined",
-        url=reverse("referrals:detail", args=[referral.pk]),
-        key=f"referral:{referral.pk}:declined",
-    )
+    _tell_referrer(referral, "declined")
     return referral
 
 

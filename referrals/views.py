@@ -2,11 +2,10 @@
 rules are in ``referrals.services``)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from carecollab.forms import bound_data
+from carecollab.posting import bind, query_id, run_action, run_service, submitted
 from cases.access import (
     clinic_admin_required,
     clinician_required,
@@ -14,7 +13,6 @@ from cases.access import (
     therapist_required,
 )
 from cases.selectors import patients_of_clinician
-from messaging.views._common import form_error, query_id
 from releases import gate
 
 from . import selectors, services
@@ -54,24 +52,24 @@ def _patient_from_query(request, patients):
 def referral_create(request):
     patients = patients_of_clinician(request.user).order_by("family_name", "given_name")
     chosen = _patient_from_query(request, patients)
-    form = ReferralForm(
-        bound_data(request)[0],
+    form = bind(
+        ReferralForm,
+        request,
         patients=patients,
         prescribers=selectors.prescribers_of_clinic(request.user.clinician.clinic_id),
         releases=selectors.release_choices(request.user, patient=chosen),
         initial={"patient": chosen.pk} if chosen else None,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.referral_create(referred_by=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
+    if submitted(request, form) and (
+        referral := run_service(
+            form, services.referral_create, referred_by=request.user, **form.cleaned_data
+        )
+    ):
+        if referral.release_requested:
+            messages.success(request, "Referral sent. The clinic admin is asked for a release.")
         else:
-            if referral.release_requested:
-                messages.success(request, "Referral sent. The clinic admin is asked for a release.")
-            else:
-                messages.success(request, "Referral sent.")
-            return redirect("referrals:detail", referral.pk)
+            messages.success(request, "Referral sent.")
+        return redirect("referrals:detail", referral.pk)
     return render(request, "referrals/referral_form.html", {"form": form, "patient": chosen})
 
 
@@ -97,15 +95,18 @@ def referral_accept(request, pk):
     referral = Referral.objects.filter(pk=pk, to_prescriber__user=request.user).first()
     if referral is None:
         raise gate.refuse(request.user, Referral, pk, reason="not the addressee")
-    try:
-        referral = services.referral_accept(referral=referral, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        if gate.can_read(request.user, referral):
-            return redirect("referrals:detail", referral.pk)
-        return redirect("referrals:list")
-    messages.success(request, "Referral accepted: you are on the care team.")
-    return redirect("messaging:thread", referral.case_id)
+    accepted = run_action(
+        request,
+        services.referral_accept,
+        referral=referral,
+        actor=request.user,
+        success="Referral accepted: you are on the care team.",
+    )
+    if accepted:
+        return redirect("messaging:thread", accepted.case_id)
+    if gate.can_read(request.user, referral):
+        return redirect("referrals:detail", referral.pk)
+    return redirect("referrals:list")
 
 
 @prescriber_required
@@ -114,17 +115,16 @@ def referral_decline(request, pk):
     referral = selectors.referral_for_user(request.user, pk)
     if referral.to_prescriber.user_id != request.user.pk:
         raise gate.refuse(request.user, Referral, pk, reason="not the addressee")
-    form = DeclineForm(bound_data(request)[0])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.referral_decline(
-                referral=referral, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "Referral declined. The therapist is notified.")
-            return redirect("referrals:detail", referral.pk)
+    form = bind(DeclineForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.referral_decline,
+        referral=referral,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(request, "Referral declined. The therapist is notified.")
+        return redirect("referrals:detail", referral.pk)
     return render(request, "referrals/referral_decline.html", {"referral": referral, "form": form})
 
 
@@ -132,12 +132,13 @@ def referral_decline(request, pk):
 @require_POST
 def referral_withdraw(request, pk):
     referral = gate.get_own_for_user(request.user, Referral, pk)
-    try:
-        services.referral_withdraw(referral=referral, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, "Referral withdrawn.")
+    run_action(
+        request,
+        services.referral_withdraw,
+        referral=referral,
+        actor=request.user,
+        success="Referral withdrawn.",
+    )
     return redirect("referrals:detail", referral.pk)
 
 

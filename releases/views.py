@@ -1,13 +1,12 @@
 """Clinic-admin pages for information releases. No clinical text is shown here."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from carecollab.forms import add_service_error, bound_data
+from carecollab.posting import bind, run_action, run_service, submitted
 from cases.access import clinic_admin_required, role_required
 from cases.models import Clinician
 from cases.selectors import access_patient_by_id
@@ -42,15 +41,14 @@ def release_list(request):
 def release_create(request):
     clinic = request.user.clinician.clinic
     initial = {"patient": request.GET.get("patient")} if request.GET.get("patient") else None
-    form = ReleaseForm(bound_data(request)[0], clinic=clinic, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            release = services.release_create(actor=request.user, **form.service_kwargs())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "Release created. Print it for signature.")
-            return redirect(release)
+    form = bind(ReleaseForm, request, clinic=clinic, initial=initial)
+    if submitted(request, form) and (
+        release := run_service(
+            form, services.release_create, actor=request.user, **form.service_kwargs()
+        )
+    ):
+        messages.success(request, "Release created. Print it for signature.")
+        return redirect(release)
     return render(request, "releases/release_form.html", {"form": form})
 
 
@@ -59,17 +57,12 @@ def release_create(request):
 def release_edit(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
     clinic = request.user.clinician.clinic
-    form = ReleaseForm(
-        bound_data(request)[0], clinic=clinic, initial=ReleaseForm.initial_from(release)
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.release_update_draft(release=release, **form.service_kwargs())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "Release updated.")
-            return redirect(release)
+    form = bind(ReleaseForm, request, clinic=clinic, initial=ReleaseForm.initial_from(release))
+    if submitted(request, form) and run_service(
+        form, services.release_update_draft, release=release, **form.service_kwargs()
+    ):
+        messages.success(request, "Release updated.")
+        return redirect(release)
     return render(request, "releases/release_form.html", {"form": form, "release": release})
 
 
@@ -85,18 +78,16 @@ def release_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def release_sign(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
-    form = SignatureForm(*bound_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.release_record_signature(
-                release=release,
-                document=data.pop("signed_document"),
-                **data,
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+    form = bind(SignatureForm, request)
+    if submitted(request, form):
+        data = dict(form.cleaned_data)
+        if run_service(
+            form,
+            services.release_record_signature,
+            release=release,
+            document=data.pop("signed_document"),
+            **data,
+        ):
             messages.success(request, "Signature recorded. Activate the release when ready.")
             return redirect(release)
     return render(request, "releases/release_sign.html", {"form": form, "release": release})
@@ -106,12 +97,13 @@ def release_sign(request, pk):
 @require_POST
 def release_activate(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
-    try:
-        services.release_activate(release=release, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Release activated.")
+    run_action(
+        request,
+        services.release_activate,
+        release=release,
+        actor=request.user,
+        success="Release activated.",
+    )
     return redirect(release)
 
 
@@ -119,17 +111,16 @@ def release_activate(request, pk):
 @require_http_methods(["GET", "POST"])
 def release_revoke(request, pk):
     release = selectors.access_release_for_admin(request.user, pk)
-    form = RevokeForm(bound_data(request)[0])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.release_revoke(
-                release=release, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "Release revoked. Access ended now.")
-            return redirect(release)
+    form = bind(RevokeForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.release_revoke,
+        release=release,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(request, "Release revoked. Access ended now.")
+        return redirect(release)
     return render(request, "releases/release_revoke.html", {"form": form, "release": release})
 
 

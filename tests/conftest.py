@@ -7,16 +7,19 @@ kinds of information), ``other_clinic`` (a therapist of another clinic), ``clini
 and ``other_clinic_admin``.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import timezone
 
 from carecollab.celery import app as celery_app
 from cases.models import Case, Clinic, Clinician, Patient
 
 from .factories import CaseFactory, ClinicFactory, ClinicianFactory, PatientFactory, on_team
+from .releasekit import share
 
 Role = Clinician.Role
 
@@ -123,6 +126,27 @@ def make_world() -> World:
 @pytest.fixture
 def world(db) -> World:
     return make_world()
+
+
+def share_everything(world: World) -> World:
+    """The world's therapist and prescriber share everything under a mutual release,
+    active from 60 days ago for 800 days (clear of any expiry notice in a test that moves
+    the clock): ``world.extra["release"]``."""
+    today = timezone.localdate()
+    world.extra["release"] = share(
+        world,
+        effective_on=today - dt.timedelta(days=60),
+        expires_on=today + dt.timedelta(days=800),
+    )
+    return world
+
+
+@pytest.fixture
+def shared_world(world) -> World:
+    """The personas, with the therapist (``author``) and the prescriber (``recipient``)
+    sharing every category under an active mutual release (``share_everything``);
+    ``colleague`` (on the care team) and ``other_category`` have no release yet."""
+    return share_everything(world)
 
 
 @pytest.fixture

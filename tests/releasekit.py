@@ -78,3 +78,29 @@ def make_release(
         release.refresh_from_db()
         return release
     raise ValueError(state)
+
+
+def share(
+    world,
+    *,
+    patient=None,
+    recipient=None,
+    state: str = "active",
+    scope=tuple(Category.values),
+    effective_on=None,
+    expires_on=None,
+) -> InformationRelease:
+    """A mutual release between the world's therapist (``author``) and its prescriber
+    (``recipient``, or another), for the world's patient (or another), covering every
+    category unless told."""
+    return make_release(
+        admin=world.clinic_admin.user,
+        patient=patient or world.patient,
+        discloser=world.author,
+        recipient=recipient or world.recipient,
+        state=state,
+        scope=scope,
+        mutual=True,
+        effective_on=effective_on,
+        expires_on=expires_on,
+    )

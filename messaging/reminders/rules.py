@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from cases import selectors as case_selectors
 from cases.categories import Category
 from cases.models import CareTeamMember, Case, Clinic, Clinician, Observation, Patient
 from medications.models import Medication, MedicationChange, RefillRequest
@@ -157,8 +158,8 @@ def _people(patient_ids: set[int] | None) -> People:
         by_patient[patient_id][role].add(user_id)
         by_case[case_id][role].add(user_id)
     admins: dict[int, set[int]] = defaultdict(set)
-    for clinic_id, user_id in Clinician.objects.filter(
-        role=Clinician.Role.CLINIC_ADMIN, user__is_active=True
+    for clinic_id, user_id in case_selectors.active_clinicians(
+        role=Clinician.Role.CLINIC_ADMIN
     ).values_list("clinic_id", "user_id"):
         admins[clinic_id].add(user_id)
     return People(by_patient, by_case, admins)

@@ -14,7 +14,7 @@ from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notifications_mark_read, notify
 
 from ..models import Reminder
 from .rules import EVALUATORS, OPEN, Due, Evaluation, patient_id_of
@@ -95,7 +95,9 @@ def _mark_resolved(ids: list[int]) -> int:
     count = Reminder.objects.filter(pk__in=ids, status__in=OPEN).update(
         status=Status.RESOLVED, resolved_at=now
     )
-    Notification.objects.filter(reminder__pk__in=ids, read_at__isnull=True).update(read_at=now)
+    notifications_mark_read(
+        notifications=Notification.objects.filter(reminder__pk__in=ids), now=now
+    )
     return count
 
 

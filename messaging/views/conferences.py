@@ -1,19 +1,17 @@
 """Case conferences: ask for one, agree on a time, record the outcome."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from carecollab.forms import bound_data
+from carecollab.posting import bind, run_action, run_service, submitted
 from cases.access import clinician_required
 from releases import gate
 
 from .. import selectors, services
 from ..forms import ConferenceRequestForm, OutcomeForm, ProposeTimeForm
 from ..models import CaseConference
-from ._common import form_error
 
 
 @clinician_required
@@ -34,17 +32,18 @@ def conference_request(request, case_pk):
     if request.method == "POST" and cannot_write:
         messages.error(request, cannot_write)
         return redirect("messaging:conference_request", case.pk)
-    form = ConferenceRequestForm(bound_data(request)[0])
-    if request.method == "POST" and form.is_valid():
-        try:
-            conference = services.conference_request(
-                case=case, requested_by=request.user, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "Case conference requested. The care team is notified.")
-            return redirect(conference)
+    form = bind(ConferenceRequestForm, request)
+    if submitted(request, form) and (
+        conference := run_service(
+            form,
+            services.conference_request,
+            case=case,
+            requested_by=request.user,
+            **form.cleaned_data,
+        )
+    ):
+        messages.success(request, "Case conference requested. The care team is notified.")
+        return redirect(conference)
     context = {"case": case, "patient": case.patient, "form": form, "cannot_write": cannot_write}
     return render(request, "messaging/conference_request.html", context)
 
@@ -78,12 +77,13 @@ def conference_detail(request, pk):
 @require_POST
 def conference_confirm(request, pk):
     conference = selectors.conference_for_user(request.user, pk)
-    try:
-        services.conference_confirm(conference=conference, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, "Conference scheduled. The care team is notified.")
+    run_action(
+        request,
+        services.conference_confirm,
+        conference=conference,
+        actor=request.user,
+        success="Conference scheduled. The care team is notified.",
+    )
     return redirect(conference)
 
 
@@ -91,12 +91,13 @@ def conference_confirm(request, pk):
 @require_POST
 def conference_cancel(request, pk):
     conference = selectors.conference_for_user(request.user, pk)
-    try:
-        services.conference_cancel(conference=conference, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, "Conference cancelled.")
+    run_action(
+        request,
+        services.conference_cancel,
+        conference=conference,
+        actor=request.user,
+        success="Conference cancelled.",
+    )
     return redirect(conference)
 
 
@@ -108,17 +109,16 @@ def conference_propose(request, pk):
     if request.method == "POST" and not actions["can_propose"]:
         messages.error(request, actions["cannot_write"] or "This conference's time is settled.")
         return redirect(conference)
-    form = ProposeTimeForm(bound_data(request)[0])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conference_propose_time(
-                conference=conference, actor=request.user, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "New time proposed. The care team is notified.")
-            return redirect(conference)
+    form = bind(ProposeTimeForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.conference_propose_time,
+        conference=conference,
+        actor=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, "New time proposed. The care team is notified.")
+        return redirect(conference)
     context = {"conference": conference, "form": form, **actions}
     return render(request, "messaging/conference_propose.html", context)
 
@@ -137,16 +137,15 @@ def conference_outcome(request, pk):
     initial = {"billing_told": conference.billing_told, "outcome_notes": conference.outcome_notes}
     if conference.held_on:
         initial["held_on"] = conference.held_on
-    form = OutcomeForm(bound_data(request)[0], initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conference_record_outcome(
-                conference=conference, actor=request.user, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "Outcome recorded.")
-            return redirect(conference)
+    form = bind(OutcomeForm, request, initial=initial)
+    if submitted(request, form) and run_service(
+        form,
+        services.conference_record_outcome,
+        conference=conference,
+        actor=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, "Outcome recorded.")
+        return redirect(conference)
     context = {"conference": conference, "form": form, **actions}
     return render(request, "messaging/conference_outcome.html", context)

@@ -1,17 +1,15 @@
 """The inbox, the case thread and consult questions."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from carecollab.forms import bound_data
+from carecollab.posting import bind, query_id, run_service, submitted
 from cases.access import clinician_required
 from releases import gate
 
 from .. import selectors, services
 from ..forms import AnswerForm, MessageForm
-from ._common import form_error, query_id
 
 
 @clinician_required
@@ -58,17 +56,16 @@ def thread(request, case_pk):
         ([], []) if cannot_write else selectors.pointer_choices(request.user, case)
     )
     initial = {"kind": request.GET.get("kind", "message")}
-    form = MessageForm(
-        bound_data(request)[0], medications=medications, observations=observations, initial=initial
+    form = bind(
+        MessageForm, request, medications=medications, observations=observations, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = services.message_post(case=case, author=request.user, **form.service_kwargs())
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "Question sent." if message.is_question else "Message sent.")
-            return redirect(message.get_absolute_url())
+    if submitted(request, form) and (
+        message := run_service(
+            form, services.message_post, case=case, author=request.user, **form.service_kwargs()
+        )
+    ):
+        messages.success(request, "Question sent." if message.is_question else "Message sent.")
+        return redirect(message.get_absolute_url())
     context = {
         **_read_thread(request, case, extra_reads=medications),
         "case": case,
@@ -123,13 +120,10 @@ def question_detail(request, pk):
 @require_POST
 def question_answer(request, pk):
     question = selectors.question_for_user(request.user, pk)
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.question_answer(question=question, author=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            form_error(form, error)
-        else:
-            messages.success(request, "Answer sent. The question is closed.")
-            return redirect("messaging:question_detail", question.pk)
+    form = bind(AnswerForm, request)
+    if submitted(request, form) and run_service(
+        form, services.question_answer, question=question, author=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Answer sent. The question is closed.")
+        return redirect("messaging:question_detail", question.pk)
     return _question_page(request, question, form)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assessments import charts, scales, selectors
 
-from .conftest import change_dose, give, start_medication
+from .kit import change_dose, give, start_medication
 
 pytestmark = pytest.mark.django_db
 

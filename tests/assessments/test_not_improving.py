@@ -13,9 +13,8 @@ from django.conf import settings
 from assessments import panels, selectors
 from releases import services as release_services
 from releases.models import Disclosure
-from tests.conftest import make_world
 
-from .conftest import another_patient, change_dose, give, share, start_medication
+from .kit import another_patient, change_dose, give, start_medication
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +25,12 @@ def days_ago(days: int) -> dt.date:
     return TODAY - dt.timedelta(days=days)
 
 
-@pytest.fixture
-def world():
-    """The personas at noon on TODAY, with a mutual release therapist <-> prescriber."""
+@pytest.fixture(autouse=True)
+def _noon_on_today():
+    """Every test, its fixtures first (``shared_world``), runs at noon on TODAY."""
     noon = dt.datetime(2026, 6, 15, 12, tzinfo=ZoneInfo(settings.TIME_ZONE))
     with time_machine.travel(noon, tick=False):
-        world = make_world()
-        world.extra["release"] = share(world)
-        yield world
+        yield
 
 
 def listed(world, user=None) -> dict[int, selectors.NotImproving]:
@@ -46,7 +43,8 @@ def started(world, days: int, case=None, **kwargs):
     return start_medication(world, days_ago(days), patient=patient, **kwargs)
 
 
-def test_a_non_responder_is_listed_with_weeks_and_scores(world):
+def test_a_non_responder_is_listed_with_weeks_and_scores(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))  # baseline, on the day of the start
     give(world, 15, days_ago(40))
@@ -65,14 +63,16 @@ def test_a_non_responder_is_listed_with_weeks_and_scores(world):
 
 
 @pytest.mark.parametrize(("latest", "is_listed"), [(9, False), (10, True), (4, False)])
-def test_a_drop_of_half_the_baseline_is_a_response(world, latest, is_listed):
+def test_a_drop_of_half_the_baseline_is_a_response(shared_world, latest, is_listed):
+    world = shared_world
     started(world, 60)
     give(world, 18, days_ago(61))
     give(world, latest, days_ago(3))
     assert (world.patient.pk in listed(world)) is is_listed
 
 
-def test_responders_are_excluded_and_non_responders_listed_side_by_side(world):
+def test_responders_are_excluded_and_non_responders_listed_side_by_side(shared_world):
+    world = shared_world
     responder = another_patient(world)
     started(world, 63)
     started(world, 63, case=responder)
@@ -87,7 +87,8 @@ def test_responders_are_excluded_and_non_responders_listed_side_by_side(world):
 @pytest.mark.parametrize(
     ("days", "is_listed", "weeks"), [(55, False, 7), (56, True, 8), (84, True, 12), (85, False, 12)]
 )
-def test_the_window_is_day_56_to_day_84_after_the_change(world, days, is_listed, weeks):
+def test_the_window_is_day_56_to_day_84_after_the_change(shared_world, days, is_listed, weeks):
+    world = shared_world
     started(world, days)
     give(world, 15, days_ago(days))
     give(world, 15, days_ago(1))
@@ -98,14 +99,18 @@ def test_the_window_is_day_56_to_day_84_after_the_change(world, days, is_listed,
 
 
 @pytest.mark.parametrize(("before", "is_listed"), [(0, True), (28, True), (29, False)])
-def test_the_baseline_is_the_last_score_up_to_28_days_before_the_change(world, before, is_listed):
+def test_the_baseline_is_the_last_score_up_to_28_days_before_the_change(
+    shared_world, before, is_listed
+):
+    world = shared_world
     started(world, 70)
     give(world, 15, days_ago(70 + before))
     give(world, 15, days_ago(2))
     assert (world.patient.pk in listed(world)) is is_listed
 
 
-def test_the_baseline_is_the_last_score_on_or_before_the_change(world):
+def test_the_baseline_is_the_last_score_on_or_before_the_change(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 10, days_ago(84))  # older: not the baseline
     give(world, 20, days_ago(70))  # the baseline (same day as the change)
@@ -115,7 +120,8 @@ def test_the_baseline_is_the_last_score_on_or_before_the_change(world):
     assert world.patient.pk not in listed(world)
 
 
-def test_the_latest_score_after_the_change_is_the_one_judged(world):
+def test_the_latest_score_after_the_change_is_the_one_judged(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     give(world, 6, days_ago(30))
@@ -123,13 +129,15 @@ def test_the_latest_score_after_the_change_is_the_one_judged(world):
     assert world.patient.pk in listed(world)
 
 
-def test_no_score_after_the_change_is_not_judged(world):
+def test_no_score_after_the_change_is_not_judged(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     assert world.patient.pk not in listed(world)
 
 
-def test_a_later_change_starts_a_new_clock(world):
+def test_a_later_change_starts_a_new_clock(shared_world):
+    world = shared_world
     medication = started(world, 70)
     give(world, 16, days_ago(70))
     change_dose(world, medication, days_ago(20), "20 mg")
@@ -137,7 +145,8 @@ def test_a_later_change_starts_a_new_clock(world):
     assert world.patient.pk not in listed(world)
 
 
-def test_a_dose_increase_is_a_change_like_a_start(world):
+def test_a_dose_increase_is_a_change_like_a_start(shared_world):
+    world = shared_world
     medication = started(world, 150)
     change_dose(world, medication, days_ago(60), "20 mg")
     give(world, 19, days_ago(61))
@@ -147,14 +156,16 @@ def test_a_dose_increase_is_a_change_like_a_start(world):
     assert row.weeks == 8
 
 
-def test_a_baseline_already_in_remission_is_not_judged(world):
+def test_a_baseline_already_in_remission_is_not_judged(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 4, days_ago(70))
     give(world, 4, days_ago(2))
     assert world.patient.pk not in listed(world)
 
 
-def test_gad7_alone_can_lag(world):
+def test_gad7_alone_can_lag(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     give(world, 6, days_ago(2))
@@ -164,7 +175,8 @@ def test_gad7_alone_can_lag(world):
     assert outcome.scale.code == "GAD-7"
 
 
-def test_what_the_prescriber_may_not_read_is_not_judged(world):
+def test_what_the_prescriber_may_not_read_is_not_judged(shared_world):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     give(world, 15, days_ago(2))
@@ -177,7 +189,8 @@ def test_what_the_prescriber_may_not_read_is_not_judged(world):
     assert listed(world) == {}
 
 
-def test_the_page_lists_for_prescribers_and_records_the_reads(world, client):
+def test_the_page_lists_for_prescribers_and_records_the_reads(shared_world, client):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     follow_up = give(world, 15, days_ago(2))
@@ -197,7 +210,8 @@ def test_the_page_lists_for_prescribers_and_records_the_reads(world, client):
     assert client.get("/assessments/not-improving/").status_code == 404
 
 
-def test_the_review_panel_is_the_prescribers(world, rf):
+def test_the_review_panel_is_the_prescribers(shared_world, rf):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     give(world, 15, days_ago(2))
@@ -211,8 +225,9 @@ def test_the_review_panel_is_the_prescribers(world, rf):
 
 
 def test_the_list_costs_the_same_queries_for_one_patient_or_five(
-    world, django_assert_max_num_queries
+    shared_world, django_assert_max_num_queries
 ):
+    world = shared_world
     started(world, 70)
     give(world, 16, days_ago(70))
     give(world, 15, days_ago(2))
@@ -228,7 +243,8 @@ def test_the_list_costs_the_same_queries_for_one_patient_or_five(
         assert len(selectors.patients_not_improving(world.recipient.user, today=TODAY)) == 5
 
 
-def test_the_prescribers_home_names_them_without_anyone_looking(world, client):
+def test_the_prescribers_home_names_them_without_anyone_looking(shared_world, client):
+    world = shared_world
     client.force_login(world.recipient.user)
     assert "Not improving: consider a change" not in client.get("/").content.decode()
     started(world, 70)

@@ -10,7 +10,7 @@ from assessments import services
 from assessments.models import Assessment, AssessmentUserObjectPermission
 from releases import gate
 
-from .conftest import answers_for
+from .kit import answers_for
 
 pytestmark = pytest.mark.django_db
 

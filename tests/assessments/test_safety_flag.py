@@ -8,7 +8,7 @@ from notifications import channels
 from notifications.models import Notification
 from tests.conftest import make_world
 
-from .conftest import give
+from .kit import give
 
 pytestmark = pytest.mark.django_db
 

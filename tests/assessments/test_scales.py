@@ -5,7 +5,7 @@ import pytest
 from assessments import scales, services
 from assessments.models import Assessment
 
-from .conftest import answers_for
+from .kit import answers_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from releases.models import Disclosure
 
-from .conftest import another_patient, change_dose, give, start_medication
+from .kit import another_patient, change_dose, give, start_medication
 
 pytestmark = pytest.mark.django_db
 

@@ -15,16 +15,11 @@ from medications import services as medication_services
 from medications.models import MedicationChange
 from releases import gate
 from tests.factories import CaseFactory, PatientFactory, observation, on_team
-from tests.medications.kit import report, share, start
+from tests.medications.kit import report, start
 
 pytestmark = pytest.mark.django_db
 
 Adherence = Observation.Adherence
-
-
-@pytest.fixture
-def shared_world(world):
-    return share(world)
 
 
 def form_data(**fields):

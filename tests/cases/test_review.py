@@ -12,17 +12,12 @@ from cases.models import Observation, ObservationReview
 from medications import services as medication_services
 from medications.models import MedicationChange
 from tests.factories import observation
-from tests.medications.kit import share, start
+from tests.medications.kit import start
 
 pytestmark = pytest.mark.django_db
 
 Adherence = Observation.Adherence
 Response = Observation.Response
-
-
-@pytest.fixture
-def shared_world(world):
-    return share(world)
 
 
 def observed(days_ago: int) -> dt.date:
@@ -110,12 +105,14 @@ def test_review_pages_mark_one_note_reviewed(shared_world, client):
     )
 
 
-def test_an_unsafe_next_is_ignored(shared_world, client):
+@pytest.mark.parametrize(
+    "unsafe", ["https://evil.example/", "//evil.example/", "x", "javascript:alert(1)"]
+)
+def test_an_unsafe_next_is_ignored(shared_world, client, unsafe):
     saved = observation(shared_world.case, shared_world.author.user)
     client.force_login(shared_world.recipient.user)
-    response = client.post(
-        reverse("cases:observation_review", args=[saved.pk]), {"next": "https://evil.example/"}
-    )
+    response = client.post(reverse("cases:observation_review", args=[saved.pk]), {"next": unsafe})
+    assert response.status_code == 302
     assert response["Location"] == reverse("cases:observation_detail", args=[saved.pk])
 
 

@@ -13,7 +13,8 @@ from cases.models import Observation, ObservationReview
 from medications import services as medication_services
 from medications.models import MedicationChange
 from releases import gate
-from tests.medications.kit import report, share, start
+from tests.medications.kit import report, start
+from tests.releasekit import share
 
 pytestmark = pytest.mark.django_db
 

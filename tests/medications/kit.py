@@ -1,28 +1,11 @@
-"""Helpers for medication tests: a mutual release between the therapist (author) and
-the prescriber (recipient) for medications and observations, and medications written
-through the services."""
+"""Helpers for medication tests: medications written through the services (the shared
+world, with its release, is tests/conftest.py's ``shared_world``)."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from cases.categories import Category
 from medications import services
-from tests.releasekit import make_release
-
-
-def share(world):
-    """Give the world an active mutual release therapist <-> prescriber."""
-    world.extra["release"] = make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        state="active",
-        scope=[Category.MEDICATIONS, Category.OBSERVATIONS],
-        mutual=True,
-    )
-    return world
 
 
 def start(world, **fields):

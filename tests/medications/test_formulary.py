@@ -16,6 +16,7 @@ from cases.demo import clinic_admin_group
 from medications import formulary, services
 from medications.formulary import COLUMNS, FORMULARY_CSV, read_formulary
 from medications.models import FormularyEntry, Medication
+from tests.conftest import share_everything
 from tests.factories import ClinicFactory
 
 from .kit import report, start
@@ -288,14 +289,8 @@ def test_a_clinic_admin_adds_an_entry_of_their_clinic(world, clinic_admin, clien
     assert entry.clinic_id == world.clinic.pk
     assert LogEntry.objects.get_for_object(entry).exists()  # audited
     # It is offered on the start form of the clinic's patients, and its schedule applies.
-    medication = start(share_world(world), name="Synthezepam")
+    medication = start(share_everything(world), name="Synthezepam")
     assert medication.formulary_entry == entry and medication.controlled_schedule == "IV"
-
-
-def share_world(world):
-    from .kit import share
-
-    return share(world)
 
 
 def test_a_clinic_admin_cannot_edit_a_shipped_entry_or_duplicate_it(world, clinic_admin, client):

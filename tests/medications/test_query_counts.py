@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from medications import services
 from tests.factories import CaseFactory, PatientFactory, observation, on_team
+from tests.releasekit import share
 
-from .kit import share, start
+from .kit import start
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,10 @@
 """Fixtures of the messaging tests.
 
-``talk``: the world of tests/conftest.py with a *mutual* release for messages between
-the author (therapist) and the recipient (prescriber), active now, so both may write
-in the case thread. The colleague (a prescriber on the care team with no release) and
-``other_category`` (a release for observations only) can read nothing of theirs.
+``talk``: tests/conftest.py's ``shared_world`` (a mutual release between the author,
+a therapist, and the recipient, a prescriber, active now, so both may write in the case
+thread), and a release for observations only to ``other_category``. The colleague (a
+prescriber on the care team with no release) and ``other_category`` can read none of
+their messages.
 """
 
 import pytest
@@ -13,22 +14,13 @@ from tests.releasekit import make_release
 
 
 @pytest.fixture
-def talk(world):
-    world.extra["release"] = make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        state="active",
-        scope=[Category.MESSAGES, Category.OBSERVATIONS],
-        mutual=True,
-    )
+def talk(shared_world):
     make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.other_category,
+        admin=shared_world.clinic_admin.user,
+        patient=shared_world.patient,
+        discloser=shared_world.author,
+        recipient=shared_world.other_category,
         state="active",
         scope=[Category.OBSERVATIONS],
     )
-    return world
+    return shared_world

@@ -19,14 +19,11 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from cases.categories import Category
 from cases.models import Observation
 from medications.models import Medication, MedicationChange, RefillRequest
 from messaging import reminders
 from messaging.models import Message, Reminder
 from releases import gate
-from tests.conftest import make_world
-from tests.releasekit import make_release
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 START = dt.date(2027, 1, 15)
@@ -58,26 +55,10 @@ def clock_fixture():
     traveller.stop()
 
 
-def shared_world(today: dt.date):
-    """tests/conftest.py's world, with an active mutual release for every category."""
-    world = make_world()
-    world.extra["release"] = make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        scope=list(Category.values),
-        mutual=True,
-        effective_on=today - dt.timedelta(days=60),
-        expires_on=today + dt.timedelta(days=800),
-    )
-    return world
-
-
 @pytest.fixture(name="rem")
-def rem_fixture(db, clock):
-    """The shared world on START (frozen clock)."""
-    return shared_world(START)
+def rem_fixture(clock, shared_world):
+    """tests/conftest.py's shared world, made on START (the clock is frozen first)."""
+    return shared_world
 
 
 def medication(world, *, schedule: str = "", **fields) -> Medication:

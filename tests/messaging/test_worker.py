@@ -29,8 +29,9 @@ from messaging import reminders, tasks
 from messaging.models import Reminder
 from messaging.reminders import services
 from notifications.models import Notification
+from tests.conftest import make_world
 
-from .test_reminders_kit import medication, observation, shared_world
+from .test_reminders_kit import medication, observation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
 
@@ -88,11 +89,16 @@ def broker():
 
 @pytest.fixture
 def world(transactional_db):
-    today = timezone.localdate()
-    world = shared_world(today)
-    medication(world, last_fill_date=today, days_supply=5)  # a refill due today, for two
-    observation(world, adherence="as_prescribed")  # the case is not quiet
-    return world
+    """The personas in a database the worker thread sees (committed rows)."""
+    return make_world()
+
+
+@pytest.fixture
+def due_world(shared_world):
+    """The shared world with a refill due today (for two) and a case that is not quiet."""
+    medication(shared_world, last_fill_date=timezone.localdate(), days_supply=5)
+    observation(shared_world, adherence="as_prescribed")
+    return shared_world
 
 
 def worker():
@@ -113,7 +119,7 @@ def all_delivered() -> bool:
     return rows.exists() and not rows.exclude(status=Status.SENT, email_sent_at__isnull=False)
 
 
-def test_a_beat_sweep_is_delivered_by_a_real_worker_through_redis(world, broker):
+def test_a_beat_sweep_is_delivered_by_a_real_worker_through_redis(due_world, broker):
     broker(redis_url())
     app.control.purge()
     with worker():
@@ -130,7 +136,7 @@ def test_a_beat_sweep_is_delivered_by_a_real_worker_through_redis(world, broker)
     ]
 
 
-def test_a_failed_delivery_is_retried_through_redis_and_delivered_once(world, broker):
+def test_a_failed_delivery_is_retried_through_redis_and_delivered_once(due_world, broker):
     broker(redis_url())
     app.control.purge()
     reminders.reminders_sweep()  # rows first; enqueued after commit, before a worker runs
@@ -151,12 +157,12 @@ def test_a_failed_delivery_is_retried_through_redis_and_delivered_once(world, br
     assert sorted(Reminder.objects.values_list("attempts", flat=True)) == [1, 2]
 
 
-def test_with_the_broker_down_the_page_answers_and_the_next_sweep_delivers(world, broker):
+def test_with_the_broker_down_the_page_answers_and_the_next_sweep_delivers(due_world, broker):
     broker(f"redis://127.0.0.1:{closed_port()}/0")
     client = Client()
-    client.force_login(world.author.user)
+    client.force_login(due_world.author.user)
     started = time.monotonic()
-    response = client.get(f"/test/reminders/{world.patient.pk}/sweep/")
+    response = client.get(f"/test/reminders/{due_world.patient.pk}/sweep/")
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     assert response.content == b"created 2"  # the refill, for the therapist and the prescriber
@@ -164,7 +170,7 @@ def test_with_the_broker_down_the_page_answers_and_the_next_sweep_delivers(world
     assert set(Reminder.objects.values_list("status", flat=True)) == {Status.PENDING}
     # The app keeps serving; the next enqueue does not even wait for the broker.
     started = time.monotonic()
-    assert client.get(f"/test/reminders/{world.patient.pk}/sweep/").status_code == 200
+    assert client.get(f"/test/reminders/{due_world.patient.pk}/sweep/").status_code == 200
     assert client.get("/").status_code == 200
     assert time.monotonic() - started < 2
 
@@ -177,9 +183,9 @@ def test_with_the_broker_down_the_page_answers_and_the_next_sweep_delivers(world
     assert len(mail.outbox) == 2
 
 
-def test_two_senders_at_once_send_one_email(world, broker):
+def test_two_senders_at_once_send_one_email(due_world, broker):
     reminders.reminders_sweep()  # eager here: delivered and e-mailed
-    reminder = Reminder.objects.get(recipient=world.author.user)
+    reminder = Reminder.objects.get(recipient=due_world.author.user)
     Reminder.objects.filter(pk=reminder.pk).update(email_sent_at=None)
     mail.outbox.clear()
     from django.core.mail.backends.locmem import EmailBackend
@@ -214,10 +220,10 @@ def test_two_senders_at_once_send_one_email(world, broker):
     assert len(mail.outbox) == 1
 
 
-def test_the_stuck_row_of_a_dead_worker_is_delivered_once_by_a_real_worker(world, broker):
+def test_the_stuck_row_of_a_dead_worker_is_delivered_once_by_a_real_worker(due_world, broker):
     reminders.reminders_sweep(kinds=[Reminder.Kind.REFILL_DUE])
     mail.outbox.clear()
-    stuck = Reminder.objects.get(recipient=world.author.user)
+    stuck = Reminder.objects.get(recipient=due_world.author.user)
     Notification.objects.filter(reminder=stuck).delete()
     Reminder.objects.filter(pk=stuck.pk).update(
         status=Status.SENDING,
@@ -231,7 +237,7 @@ def test_the_stuck_row_of_a_dead_worker_is_delivered_once_by_a_real_worker(world
         tasks.deliver_reminder.delay(stuck.pk)  # redelivered by Redis: claims nothing
         tasks.redeliver_reminders.delay()  # beat: the row is stuck, hand it out again
         wait_for(all_delivered)
-    assert Notification.objects.filter(recipient=world.author.user).count() == 1
+    assert Notification.objects.filter(recipient=due_world.author.user).count() == 1
     assert [m.to[0] for m in mail.outbox] == ["author@example.invalid"]
 
 
@@ -256,11 +262,11 @@ def test_the_beat_schedule_enqueues_registered_tasks_that_expire_before_the_next
         assert task.time_limit < services.STUCK_AFTER.total_seconds()
 
 
-def test_the_releases_sweep_task_expires_releases_past_their_date(world):
+def test_the_releases_sweep_task_expires_releases_past_their_date(due_world):
     from releases.models import InformationRelease
     from releases.tasks import sweep_releases
 
-    release = world.extra["release"]
+    release = due_world.extra["release"]
     InformationRelease.objects.filter(pk=release.pk).update(
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )

@@ -1,17 +1,12 @@
-"""Fixtures of the assessments tests: the access personas (tests/conftest.py) with a
-mutual release between the therapist (``author``) and the prescriber (``recipient``)
-covering assessments and medications, and helpers to give scales and change doses."""
+"""Helpers of the assessments tests: give scales, start and change medications, another
+patient of the same care team (the personas and ``shared_world`` are tests/conftest.py's)."""
 
 import datetime as dt
 
-import pytest
-
 from assessments import scales, services
-from cases.categories import Category
 from medications import services as medication_services
-from tests.conftest import make_world
 from tests.factories import CaseFactory, PatientFactory, on_team
-from tests.releasekit import make_release
+from tests.releasekit import share
 
 
 def answers_for(scale_code: str, total: int, *, item9: int = 0) -> list[int]:
@@ -74,31 +69,9 @@ def change_dose(world, medication, on: dt.date, strength: str, kind: str = "incr
     )
 
 
-def share(world, *, recipient=None, state="active", effective_on=None, scope=None, patient=None):
-    """A mutual release therapist <-> prescriber for assessments and medications."""
-    return make_release(
-        admin=world.clinic_admin.user,
-        patient=patient or world.patient,
-        discloser=world.author,
-        recipient=recipient or world.recipient,
-        state=state,
-        scope=scope or [Category.ASSESSMENTS, Category.MEDICATIONS],
-        mutual=True,
-        effective_on=effective_on,
-    )
-
-
 def another_patient(world):
     """A second patient of the clinic with the same care team and release; returns its case."""
     case = CaseFactory(patient=PatientFactory(clinic=world.clinic))
     on_team(case, world.author, world.recipient, world.colleague, world.other_category)
     share(world, patient=case.patient)
     return case
-
-
-@pytest.fixture
-def shared_world(db):
-    """The personas, with the therapist and the prescriber sharing under a mutual release."""
-    world = make_world()
-    world.extra["release"] = share(world)
-    return world
