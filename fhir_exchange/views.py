@@ -13,14 +13,13 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecollab.forms import add_service_error, bound_data
+from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import role_required
 from cases.models import Clinician
@@ -94,17 +93,16 @@ def code_system(request, system_id):
 def import_upload(request, pk):
     """Upload an EHR's medication list; the next page previews it."""
     patient = case_selectors.access_patient_by_id(request.user, pk)
-    form = UploadForm(*bound_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            preview = services.medication_import_stage(
-                patient=patient, uploaded_by=request.user, raw=form.cleaned_data["file"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
+    form = bind(UploadForm, request)
+    if submitted(request, form):
+        preview = run_service(
+            form,
+            services.medication_import_stage,
+            patient=patient,
+            uploaded_by=request.user,
+            raw=form.cleaned_data["file"],
+        )
+        if preview is not None:
             return redirect(preview)
     context = {"form": form, "patient": patient, "max_kb": settings.FHIR_IMPORT_MAX_BYTES // 1024}
     return render(request, "fhir_exchange/import_upload.html", context)
@@ -123,19 +121,17 @@ def import_preview(request, pk):
         record_as=services.record_as_choices(request.user),
         check_patient=bool(preview.warnings),
     )
-    if request.method == "POST" and waiting and form.is_valid():
-        try:
-            added = services.medication_import_confirm(
-                preview=preview,
-                author=request.user,
-                choices=form.cleaned_data["choices"],
-                patient_checked=form.cleaned_data.get("patient_checked", False),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
+    added = None
+    if waiting and submitted(request, form):
+        added = run_service(
+            form,
+            services.medication_import_confirm,
+            preview=preview,
+            author=request.user,
+            choices=form.cleaned_data["choices"],
+            patient_checked=form.cleaned_data.get("patient_checked", False),
+        )
+        if added is not None:
             messages.success(request, f"{len(added)} medication(s) added to the list.")
             return redirect("cases:patient_detail", preview.patient_id)
     context = {
