@@ -25,5 +25,6 @@ class AssessmentsConfig(AppConfig):
         )
         extensions.add_timeline(selectors.assessment_timeline)
         extensions.add_patient_panel(panels.trend_panel)
+        extensions.add_preview_panel(panels.preview_scores_panel)
         extensions.add_review_panel(panels.not_improving_panel)
         extensions.add_home_panel(panels.not_improving_home_panel)

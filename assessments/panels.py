@@ -30,6 +30,16 @@ def trend_panel(request, patient) -> Panel | None:
     )
 
 
+def preview_scores_panel(request, patient) -> Panel | None:
+    """The latest score of each scale with the few before it (a small trend), beside an
+    observation under review."""
+    if _clinician_role(request) not in (Clinician.Role.PRESCRIBER, Clinician.Role.THERAPIST):
+        return None
+    latest = selectors.latest_scores(request.user, patient)
+    gate.record_reads(request.user, [row for scale in latest for row in scale.assessments])
+    return Panel("assessments/_preview_panel.html", {"latest": latest}, order=20)
+
+
 def _not_improving_rows(request) -> list[selectors.NotImproving] | None:
     if _clinician_role(request) != Clinician.Role.PRESCRIBER:
         return None

@@ -84,6 +84,37 @@ def trends_of_patient(user, patient: Patient, *, today: dt.date | None = None) -
     )
 
 
+@dataclass
+class LatestScores:
+    """One scale's last few scores, oldest first (the last is the latest)."""
+
+    scale: scales.Scale
+    assessments: list[Assessment]
+
+    @property
+    def latest(self) -> Assessment:
+        return self.assessments[-1]
+
+    @property
+    def change(self) -> int | None:
+        """The latest total minus the one before (None with a single score)."""
+        if len(self.assessments) < 2:
+            return None
+        return self.latest.total - self.assessments[-2].total
+
+
+def latest_scores(user, patient: Patient, *, count: int = 5) -> list[LatestScores]:
+    """Each scale's ``count`` latest scores the user may read, for a glance (one query)."""
+    by_scale: dict[str, list[Assessment]] = defaultdict(list)
+    for assessment in assessments_visible_to(user, patient=patient):
+        by_scale[assessment.scale].append(assessment)
+    return [
+        LatestScores(scale=scale, assessments=by_scale[scale.code][-count:])
+        for scale in scales.all_scales()
+        if by_scale.get(scale.code)
+    ]
+
+
 def assessment_timeline(user, patient: Patient):
     """The patient's assessments the user may read, as timeline entries."""
     return [

@@ -64,6 +64,7 @@ _timeline: list[TimelineProvider] = []
 _patient_panels: list[PanelProvider] = []
 _home_panels: list[HomePanelProvider] = []
 _review_panels: list[HomePanelProvider] = []
+_preview_panels: list[PanelProvider] = []
 _patient_actions: list[ActionProvider] = []
 
 
@@ -91,6 +92,13 @@ def add_review_panel(provider: HomePanelProvider) -> None:
         _review_panels.append(provider)
 
 
+def add_preview_panel(provider: PanelProvider) -> None:
+    """provider(request, patient) -> Panel or None: a small box beside an observation in
+    the review queue's preview (current doses, latest scores). Keep it to a query or two."""
+    if provider not in _preview_panels:
+        _preview_panels.append(provider)
+
+
 def add_patient_action(provider: ActionProvider) -> None:
     """provider(request, patient) -> the actions the user may take (any role)."""
     if provider not in _patient_actions:
@@ -116,6 +124,11 @@ def home_panels(request) -> list[Panel]:
 
 def review_panels(request) -> list[Panel]:
     panels = [panel for provider in _review_panels if (panel := provider(request))]
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+def preview_panels(request, patient) -> list[Panel]:
+    panels = [panel for provider in _preview_panels if (panel := provider(request, patient))]
     return sorted(panels, key=lambda panel: panel.order)
 
 

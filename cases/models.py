@@ -270,6 +270,16 @@ class Observation(models.Model):
         return [self.Attitude(value).label for value in self.attitudes or []]
 
     @property
+    def first_line(self) -> str:
+        """The first line of what was written (the note, else the side effects, the
+        question...): a row of the review queue."""
+        for text in (self.body, self.side_effects, self.question, self.attitude_notes):
+            for line in text.splitlines():
+                if line.strip():
+                    return line.strip()
+        return ""
+
+    @property
     def is_flagged(self) -> bool:
         """Something the prescriber should see first."""
         return bool(

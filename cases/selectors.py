@@ -158,6 +158,31 @@ def linkable_medications(
     )
 
 
+def with_after_change(user, queryset: QuerySet[Observation]) -> QuerySet[Observation]:
+    """Annotate ``after_change_id``: the medication change each observation follows, the
+    one rule for it. That is the latest start, dose change, switch or stop the user may
+    read of the observation's patient, on or before its day (a change of the same day
+    counts), of one of the medications it links to, or of any when it links none.
+
+    One correlated subquery per row (an index scan of that patient's changes), so a page
+    never loads every change to find the one before each note."""
+    _, change_model = _medication_models()
+    links = Observation.medications.through.objects.filter(
+        observation_id=OuterRef(OuterRef("pk"))
+    ).values("medication_id")
+    changes = change_model.objects.filter(
+        medication__patient_id=OuterRef("case__patient_id"),
+        kind__in=change_model.SHIFT_KINDS,
+        effective_on__lte=OuterRef("observed_on"),
+    ).filter(~Exists(links) | Q(medication_id__in=links) | Q(switched_to_id__in=links))
+    latest = (
+        gate.visible(user, change_model, changes)
+        .order_by("-effective_on", "-created_at")
+        .values("pk")[:1]
+    )
+    return queryset.annotate(after_change_id=Subquery(latest))
+
+
 def reviews_prefetch() -> Prefetch:
     return Prefetch(
         "reviews",
@@ -232,10 +257,10 @@ def patients_with_care_team(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
 
 def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """The patient's observations the user may read, as timeline entries. Each carries
-    the ids of its linked medications (to place it after the right change) and those
-    medications as also read."""
+    the change it follows (``after_change_id``, see :func:`with_after_change`) and its
+    linked medications as also read."""
     entries = []
-    for observation in observations_visible_to(user, patient=patient):
+    for observation in with_after_change(user, observations_visible_to(user, patient=patient)):
         entries.append(
             TimelineEntry(
                 when=observation.observed_on,
@@ -244,7 +269,7 @@ def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
                 obj=observation,
                 flagged=observation.flagged,
                 extra={
-                    "medication_ids": {m.pk for m in observation.readable_medications},
+                    "after_change_id": observation.after_change_id,
                     "also_read": observation.readable_medications,
                 },
             )
@@ -253,36 +278,24 @@ def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
 
 
 def place_after_changes(entries: list[TimelineEntry]) -> None:
-    """Mark each observation with the medication change it follows, so a shift after a
-    change shows at a glance: ``extra["after_change"]`` holds ``days``, the ``change``
-    record and its ``label``.
+    """Mark each observation with the medication change it follows (chosen by
+    :func:`with_after_change`), so a shift after a change shows at a glance:
+    ``extra["after_change"]`` holds ``days``, the ``change`` record and its ``label``.
 
-    Change entries (from any app) say ``extra["shift"] = True`` and name their
-    ``extra["medication_ids"]``. An observation linked to medications follows the latest
-    change of one of them; one linked to none follows the latest change of any. A change
-    on the observation's own day counts (day 0).
-    """
-    latest_any: TimelineEntry | None = None
-    latest_by_medication: dict[int, TimelineEntry] = {}
-    # On one day, changes come first: an observation of that day follows them.
-    for entry in sorted(entries, key=lambda e: (e.sort_key, 0 if e.extra.get("shift") else 1)):
-        if entry.extra.get("shift"):
-            latest_any = entry
-            for medication_id in entry.extra.get("medication_ids", ()):
-                latest_by_medication[medication_id] = entry
-            continue
-        if entry.kind != "observation":
-            continue
-        linked = [
-            latest_by_medication[m]
-            for m in entry.extra.get("medication_ids", ())
-            if m in latest_by_medication
-        ]
-        change = max(linked, key=lambda e: e.sort_key) if linked else latest_any
-        if change is not None:
-            days = (_as_date(entry.when) - _as_date(change.when)).days
+    Change entries (from the medications app) say ``extra["shift"] = True`` and carry
+    their ``label``; the observation's change is among them (the same reader, the same
+    patient)."""
+    _, change_model = _medication_models()
+    changes = {
+        entry.obj.pk: entry
+        for entry in entries
+        if entry.extra.get("shift") and isinstance(entry.obj, change_model)
+    }
+    for entry in entries:
+        change = changes.get(entry.extra.get("after_change_id"))
+        if entry.kind == "observation" and change is not None:
             entry.extra["after_change"] = {
-                "days": days,
+                "days": (_as_date(entry.when) - _as_date(change.when)).days,
                 "change": change.obj,
                 "label": change.extra.get("label", ""),
             }

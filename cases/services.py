@@ -263,6 +263,21 @@ def observation_mark_reviewed(
 
 
 @transaction.atomic
+def observation_review_undo(*, observation: Observation, reviewer, within: dt.timedelta):
+    """Take back ``reviewer``'s review of the observation made in the last ``within`` (the
+    queue's undo): the observation waits for them again. An older review stays."""
+    review = (
+        ObservationReview.objects.select_for_update()
+        .filter(observation=observation, reviewer=reviewer)
+        .first()
+    )
+    if review is None or review.reviewed_at < timezone.now() - within:
+        raise ValidationError("There is no review of yours to undo here any more.")
+    review.delete()
+    return observation
+
+
+@transaction.atomic
 def observation_mark_reviewed_many(*, observations, reviewer) -> int:
     """Mark several observations reviewed (those the reviewer saw on the page); returns how many
     were newly reviewed."""

@@ -17,6 +17,12 @@ urlpatterns = [
     path("observations/<int:pk>/edit/", views.observation_edit, name="observation_edit"),
     path("observations/<int:pk>/reviewed/", views.observation_review, name="observation_review"),
     path(
+        "observations/<int:pk>/reviewed/undo/",
+        views.observation_review_undo,
+        name="observation_review_undo",
+    ),
+    path("observations/<int:pk>/preview/", views.observation_preview, name="observation_preview"),
+    path(
         "patients/<int:patient_pk>/observations/reviewed/",
         views.patient_observations_review,
         name="patient_observations_review",

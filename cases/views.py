@@ -1,5 +1,7 @@
 """Home pages, patients and observations. PHI is read only through releases.gate."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,6 +19,10 @@ from .forms import NoteForm
 from .models import Clinician, Observation
 
 Role = Clinician.Role
+# The queue offers undo for UNDO seconds; the server accepts it a little longer (a slow
+# network), and not after: an old review is history, not a slip of the finger.
+UNDO = 8
+UNDO_GRACE = 30
 
 TIMELINE_FILTERS = {
     "": "Everything",
@@ -215,16 +221,58 @@ def observation_edit(request, pk):
 @clinician_required
 @require_POST
 def observation_review(request, pk):
-    """Mark one observation reviewed by the signed-in clinician."""
+    """Mark one observation reviewed by the signed-in clinician. From the review queue's
+    script (htmx request) it answers the row's replacement, with an undo button."""
     observation = gate.get_for_user(request.user, Observation, pk)
-    run_action(
+    done = run_action(
         request,
         services.observation_mark_reviewed,
         observation=observation,
         reviewer=request.user,
         success=f"Observation of {observation.observed_on:%Y-%m-%d} marked reviewed.",
     )
+    if request.htmx:
+        context = {"observation": observation, "done": done is not None, "undo_seconds": UNDO}
+        return render(request, "cases/_review_done.html", context)
     return redirect(next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
+
+
+@clinician_required
+@require_POST
+def observation_review_undo(request, pk):
+    """Take back a review just made (within a few seconds): the observation waits again."""
+    observation = gate.get_for_user(request.user, Observation, pk)
+    undone = run_action(
+        request,
+        services.observation_review_undo,
+        observation=observation,
+        reviewer=request.user,
+        within=dt.timedelta(seconds=UNDO_GRACE),
+        success=f"Observation of {observation.observed_on:%Y-%m-%d} waits for review again.",
+    )
+    if request.htmx:
+        return render(request, "cases/_review_message.html", {"ok": undone is not None})
+    return redirect(next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
+
+
+@clinician_required
+@require_GET
+def observation_preview(request, pk):
+    """One observation in full with what a reviewer weighs it against: the patient's
+    current doses, latest scores and the release state (the review queue's preview; a
+    page of its own without JavaScript). Every record shown is recorded as read."""
+    observation = selectors.observation_for_user(request.user, pk)
+    patient = observation.case.patient
+    releases = list(release_selectors.releases_of_patient(patient))
+    context = {
+        "observation": observation,
+        "patient": patient,
+        "my_releases": _active_releases_of(request.user, releases),
+        "panels": extensions.preview_panels(request, patient),
+    }
+    if request.htmx:
+        return render(request, "cases/_observation_preview.html", context)
+    return render(request, "cases/observation_preview.html", context)
 
 
 @clinician_required
@@ -241,4 +289,6 @@ def patient_observations_review(request, patient_pk):
         observations=list(observations), reviewer=request.user
     )
     messages.success(request, f"{count} observation(s) marked reviewed.")
+    if request.htmx:
+        return render(request, "cases/_review_message.html", {"ok": True})
     return redirect(next_url(request, reverse("cases:patient_detail", args=[patient.pk])))

@@ -332,6 +332,10 @@ class MedicationChange(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # Changes after which a shift in the patient is looked for (a fill or an update of the
+    # details is not one): what an observation "follows".
+    SHIFT_KINDS = (Kind.START, Kind.INCREASE, Kind.DECREASE, Kind.SWITCH, Kind.STOP)
+
     class Meta:
         ordering = ["-effective_on", "-created_at"]
         indexes = [models.Index(fields=["medication", "-effective_on"])]

@@ -42,6 +42,15 @@ def medication_panel(request, patient) -> Panel | None:
     return Panel("medications/_patient_panel.html", context, order=10)
 
 
+def preview_medication_panel(request, patient) -> Panel | None:
+    """The patient's current medications and doses, beside an observation under review."""
+    if _role(request) not in (Role.PRESCRIBER, Role.THERAPIST):
+        return None
+    medications = list(selectors.current_medications(request.user, patient))
+    gate.record_reads(request.user, medications)
+    return Panel("medications/_preview_panel.html", {"medications": medications}, order=10)
+
+
 def caseload_panel(request) -> Panel | None:
     """My patients and what is due for each (home page of both clinician roles)."""
     role = _role(request)

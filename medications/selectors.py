@@ -16,9 +16,7 @@ from releases import gate
 from .models import Medication, MedicationChange, RefillRequest
 
 Kind = MedicationChange.Kind
-# Changes after which a shift in the patient is looked for (a fill or an update of the
-# details is not one).
-SHIFT_KINDS = (Kind.START, Kind.INCREASE, Kind.DECREASE, Kind.SWITCH, Kind.STOP)
+SHIFT_KINDS = MedicationChange.SHIFT_KINDS
 
 
 # --- medications ----------------------------------------------------------------------
@@ -180,7 +178,7 @@ def refill_counts(user) -> dict[str, int]:
 
 # --- the review queue -----------------------------------------------------------------
 
-REVIEW_PAGE_SIZE = 200
+REVIEW_PAGE_SIZE = 50
 
 
 @dataclass
@@ -197,50 +195,46 @@ class ReviewGroup:
 
 def review_queue(user, *, limit: int = REVIEW_PAGE_SIZE) -> tuple[list[ReviewGroup], int]:
     """The observations waiting for the user's review, grouped by patient in queue order
-    (flagged first, newest first), each observation with ``after_change`` (the latest change of
-    its medication, or of any, on or before it: ``{"days", "change"}``); and the total
-    waiting. A fixed number of queries, whatever the queue holds."""
+    (flagged first, newest first), each observation with ``after_change`` (see
+    :func:`attach_after_changes`); and the total waiting. A fixed number of queries,
+    whatever the queue holds."""
     # The total rides on each row (a window count), so a long queue costs no query more.
     queue = case_selectors.observations_to_review(user).annotate(queue_total=Window(Count("pk")))
     observations = list(queue[:limit])
     total = observations[0].queue_total if observations else 0
-    patient_ids = {observation.case.patient_id for observation in observations}
-    changes = list(
-        changes_visible_to(user)
-        .filter(medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS)
-        .order_by("effective_on", "created_at")
-    )
-    # Each observation looks only at its own patient's changes (a dict, not a scan of all).
-    changes_of: dict[int, list[MedicationChange]] = {}
-    for change in changes:
-        changes_of.setdefault(change.medication.patient_id, []).append(change)
+    attach_after_changes(user, observations)
     groups: dict[int, ReviewGroup] = {}
     for observation in observations:
-        observation.after_change = _latest_change_before(
-            observation, changes_of.get(observation.case.patient_id, [])
-        )
         patient = observation.case.patient
         groups.setdefault(patient.pk, ReviewGroup(patient=patient)).observations.append(observation)
+    # The page lists them grouped by patient: the row after each, in that order, is where
+    # the page goes back to after "Mark reviewed".
+    ordered = [o for group in groups.values() for o in group.observations]
+    for observation, following in zip(ordered, [*ordered[1:], None], strict=False):
+        observation.next_pk = following.pk if following else None
     return list(groups.values()), total
 
 
-def _latest_change_before(observation: Observation, changes: list[MedicationChange]) -> dict | None:
-    """The latest of the patient's ``changes`` (in date order) on or before the observation."""
-    linked = {medication.pk for medication in observation.readable_medications}
-    best = None
-    for change in changes:
-        if change.effective_on > observation.observed_on:
-            break
-        ids = {change.medication_id, change.switched_to_id}
-        if not linked or linked & ids:
-            best = change
-    if best is None:
-        return None
-    return {
-        "days": (observation.observed_on - best.effective_on).days,
-        "change": best,
-        "label": change_label(best),
+def attach_after_changes(user, observations: list[Observation]) -> None:
+    """Set ``observation.after_change`` (``{"days", "change", "label"}`` or None): the
+    change each observation follows, by the one rule (cases.selectors.with_after_change),
+    for the shown observations only. Two queries, whatever the patients' histories hold."""
+    followed = dict(
+        case_selectors.with_after_change(
+            user, Observation.objects.filter(pk__in=[o.pk for o in observations])
+        ).values_list("pk", "after_change_id")
+    )
+    changes = {
+        change.pk: change
+        for change in changes_visible_to(user).filter(pk__in=set(followed.values()) - {None})
     }
+    for observation in observations:
+        change = changes.get(followed.get(observation.pk))
+        observation.after_change = change and {
+            "days": (observation.observed_on - change.effective_on).days,
+            "change": change,
+            "label": change_label(change),
+        }
 
 
 def review_records(groups: list[ReviewGroup]) -> list:

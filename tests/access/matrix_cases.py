@@ -36,6 +36,9 @@ KINDS = {
 URLS = [
     Url("cases:observation_detail", "observation", "detail", lambda w, o: [o.pk]),
     Url("cases:observation_edit", "observation", "edit", lambda w, o: [o.pk]),
+    # The review queue's preview: the observation in full (and the patient's doses and
+    # scores the reader may read, by their own rows in their own apps' matrices).
+    Url("cases:observation_preview", "observation", "detail", lambda w, o: [o.pk]),
     Url("cases:observation_list", "observation", "list"),
     Url("cases:patient_detail", "observation", "list", lambda w, o: [w.patient.pk]),
     Url(
@@ -54,6 +57,17 @@ URLS = [
     # Marking reviewed: the reader of the observation (its author is told it is theirs).
     Url(
         "cases:observation_review",
+        "observation",
+        "post",
+        by_author,
+        allowed=lambda persona, state: (
+            persona == "author" or (persona == "recipient" and state == "active")
+        ),
+    ),
+    # Undoing a review: only a reader of the observation reaches the service (which then
+    # finds no review of theirs to undo, or one).
+    Url(
+        "cases:observation_review_undo",
         "observation",
         "post",
         by_author,
