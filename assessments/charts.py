@@ -493,3 +493,225 @@ def render_trend_svg(chart: TrendChart, *, id_prefix: str = "trend") -> SafeStri
     parts += _points(frame)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above went through escape()
+
+
+# --- the medication lane ------------------------------------------------------------
+# Under a chart, on the same time axis: each medication a bar whose height follows its
+# dose (relative to that medication's highest dose in the window) and whose label says
+# it, from its start (or the window's start) to its stop, switch or today. A dose change
+# starts a new piece of the bar; a switch ends the bar and starts the new medication's.
+
+LANE_ROW = 30  # px per medication
+LANE_TOP = 6
+LANE_MIN_BAR, LANE_MAX_BAR = 14, 24  # an 11 px label fits the lowest dose's bar
+LANE_COLOURS = ["#6b2fa0", "#1f7a7a", "#a05a00", "#2f5fa0", "#8a2f5f", "#4f6b1d"]
+
+
+@dataclass(frozen=True)
+class LaneChange:
+    """One treatment change as the lane needs it (plain values)."""
+
+    effective_on: dt.date
+    kind: str
+    medication_id: int
+    name: str
+    strength: str = ""  # the dose after the change ("100 mg"), or "" for a stop
+    target_id: int | None = None  # a switch: the medication switched to
+    target_name: str = ""
+    target_strength: str = ""
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class LaneSegment:
+    start: dt.date
+    end: dt.date
+    strength: str
+    dose: float | None
+    ends_with: str  # "stop", "switch", "increase", "decrease" or "" (still taken)
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    segments: tuple[LaneSegment, ...]
+
+    @property
+    def max_dose(self) -> float | None:
+        doses = [segment.dose for segment in self.segments if segment.dose]
+        return max(doses) if doses else None
+
+
+def _strength_of(value: str) -> str:
+    """'100 mg · 1 tablet in the morning' -> '100 mg'."""
+    return value.split(" · ")[0].strip()
+
+
+def _dose_number(strength: str) -> float | None:
+    number = ""
+    for char in strength:
+        if char.isdigit() or (char == "." and number):
+            number += char
+        elif number:
+            break
+    try:
+        return float(number)
+    except ValueError:
+        return None
+
+
+def lane_change_from(change) -> LaneChange:
+    """A LaneChange for a MedicationChange (its medication and switch target joined)."""
+    target = change.switched_to if change.switched_to_id else None
+    target_strength = ""
+    if target is not None:
+        # to_value reads "<new name> <dose summary>".
+        rest = (
+            change.to_value[len(target.name) :] if change.to_value.startswith(target.name) else ""
+        )
+        target_strength = _strength_of(rest) or target.strength
+    return LaneChange(
+        effective_on=change.effective_on,
+        kind=change.kind,
+        medication_id=change.medication_id,
+        name=change.medication.name,
+        strength=_strength_of(change.to_value) if change.kind != "switch" else "",
+        target_id=target.pk if target else None,
+        target_name=target.name if target else "",
+        target_strength=target_strength,
+        pk=change.pk,
+    )
+
+
+def build_lanes(changes: Iterable[LaneChange], *, start: dt.date, end: dt.date) -> list[Lane]:
+    """The bars of each medication between ``start`` and ``end``, in the order the
+    medications were started."""
+    open_: dict[int, tuple[dt.date, str]] = {}  # medication -> (since, strength)
+    names: dict[int, str] = {}
+    pieces: dict[int, list[LaneSegment]] = {}
+
+    def close(medication_id: int, on: dt.date, why: str) -> None:
+        if medication_id in open_:
+            since, strength = open_.pop(medication_id)
+            pieces.setdefault(medication_id, []).append(
+                LaneSegment(since, on, strength, _dose_number(strength), why)
+            )
+
+    def begin(medication_id: int, name: str, on: dt.date, strength: str) -> None:
+        names.setdefault(medication_id, name)
+        pieces.setdefault(medication_id, [])
+        open_[medication_id] = (on, strength)
+
+    for change in sorted(changes, key=lambda c: c.effective_on):
+        if change.kind == "start":
+            close(change.medication_id, change.effective_on, "")
+            begin(change.medication_id, change.name, change.effective_on, change.strength)
+        elif change.kind in ("increase", "decrease"):
+            since = open_.get(change.medication_id)
+            close(change.medication_id, change.effective_on, change.kind)
+            if since is None:  # its start is not readable or not recorded: from the window
+                names.setdefault(change.medication_id, change.name)
+            begin(change.medication_id, change.name, change.effective_on, change.strength)
+        elif change.kind == "stop":
+            close(change.medication_id, change.effective_on, "stop")
+        elif change.kind == "switch":
+            close(change.medication_id, change.effective_on, "switch")
+            if change.target_id is not None:
+                begin(
+                    change.target_id,
+                    change.target_name,
+                    change.effective_on,
+                    change.target_strength,
+                )
+    for medication_id in list(open_):
+        close(medication_id, end, "")
+    lanes = []
+    for medication_id, segments in pieces.items():
+        shown = tuple(
+            LaneSegment(max(s.start, start), min(s.end, end), s.strength, s.dose, s.ends_with)
+            for s in segments
+            if s.end >= start and s.start <= end
+        )
+        if shown:
+            lanes.append(Lane(name=names[medication_id], segments=shown))
+    return lanes
+
+
+def _fit(label: str, width: float) -> str:
+    """``label`` cut to what fits in ``width`` px at 11 px, with an ellipsis; "" when not
+    even three characters fit."""
+    chars = int(width // CHAR_WIDTH)
+    if len(label) <= chars:
+        return label
+    if chars < 3:
+        return ""
+    return label[: chars - 1] + "…"
+
+
+def render_lane_svg(chart: TrendChart, lanes: list[Lane], *, id_prefix: str = "lane") -> SafeString:
+    """The medication lane under ``chart``: the same width and time axis (an SVG of its
+    own, so the chart above keeps its size). Every bar is focusable and carries its full
+    text in a <title>; labels are 11 px, inside their bar, cut with an ellipsis."""
+    if not lanes:
+        return mark_safe("")
+    frame = _Frame(chart)
+    ident = f"{id_prefix}-{chart.scale.code.lower()}"
+    height = LANE_TOP + LANE_ROW * len(lanes) + 4
+    parts: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="lane" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" role="group" aria-labelledby="{ident}-title" '
+        f'data-scale="{escape(chart.scale.code)}" '
+        f'style="max-width:{WIDTH}px;height:auto;font-family:system-ui,sans-serif">',
+        f'<title id="{ident}-title">Medications and doses on the same dates as the '
+        f"{escape(chart.scale.name)} chart</title>",
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#fff"/>',
+    ]
+    for row, lane in enumerate(lanes):
+        colour = LANE_COLOURS[row % len(LANE_COLOURS)]
+        middle = LANE_TOP + row * LANE_ROW + LANE_ROW / 2
+        parts.append(
+            f'<line x1="{LEFT}" y1="{middle}" x2="{frame.right}" y2="{middle}" '
+            f'stroke="#e3e7ee" stroke-width="1"/>'
+        )
+        top_dose = lane.max_dose
+        for index, segment in enumerate(lane.segments):
+            x1, x2 = frame.x(segment.start), frame.x(segment.end)
+            width = max(x2 - x1, 2)
+            share = (segment.dose / top_dose) if segment.dose and top_dose else 1
+            bar = round(LANE_MIN_BAR + (LANE_MAX_BAR - LANE_MIN_BAR) * share, 1)
+            ends = {
+                "stop": f", stopped {segment.end:%Y-%m-%d}",
+                "switch": f", switched {segment.end:%Y-%m-%d}",
+            }.get(segment.ends_with, f" to {segment.end:%Y-%m-%d}")
+            full = f"{lane.name} {segment.strength}".strip()
+            title = f"{full}: from {segment.start:%Y-%m-%d}{ends}"
+            # The name once (its first piece); later pieces say the dose.
+            text = full if index == 0 else (segment.strength or lane.name)
+            shown = _fit(text, width - 6)
+            parts.append(
+                f'<g class="lane-bar" tabindex="0" data-medication="{escape(lane.name)}" '
+                f'data-dose="{escape(segment.strength)}" data-start="{segment.start.isoformat()}" '
+                f'data-end="{segment.end.isoformat()}" data-x1="{x1}" '
+                f'data-x2="{round(x1 + width, 1)}">'
+                f"<title>{escape(title)}</title>"
+                f'<rect x="{x1}" y="{round(middle - bar / 2, 1)}" width="{round(width, 1)}" '
+                f'height="{bar}" rx="3" fill="{colour}" fill-opacity="0.85"/>'
+            )
+            if shown:
+                parts.append(
+                    _text(
+                        round(x1 + 3, 1),
+                        round(middle + 4, 1),
+                        shown,
+                        size=11,
+                        fill="#fff",
+                        weight="600",
+                    )
+                )
+            parts.append("</g>")
+            if segment.ends_with == "stop":
+                parts.append(
+                    _text(round(x2 + 2, 1), round(middle + 4, 1), "■", size=11, fill=colour)
+                )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above went through escape()

@@ -73,3 +73,33 @@ class AssessmentForm(forms.Form):
             "given_on": data["given_on"],
             "shared": data["shared"],
         }
+
+
+class HandoverReturnForm(forms.Form):
+    """The clinician's password, to take the device back from the patient."""
+
+    password = forms.CharField(
+        label="Your password (clinician)",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self) -> str:
+        from django.contrib.auth import authenticate
+        from django.core.exceptions import PermissionDenied
+
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        try:
+            # authenticate(), not check_password(): django-axes counts and locks out.
+            same = authenticate(self.request, username=user.get_username(), password=password)
+        except PermissionDenied:
+            same = None
+        if same is None or same.pk != user.pk:
+            raise forms.ValidationError("That is not the password of the clinician signed in.")
+        return password

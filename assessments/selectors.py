@@ -48,6 +48,7 @@ class ScaleTrend:
     scale: scales.Scale
     chart: charts.TrendChart | None
     svg: str = ""
+    lane_svg: str = ""  # the medication lane under the chart, on its time axis
     assessments: list[Assessment] = field(default_factory=list)
 
 
@@ -66,6 +67,7 @@ def trends_of_patient(user, patient: Patient, *, today: dt.date | None = None) -
     assessments = list(assessments_visible_to(user, patient=patient))
     changes = list(treatment_changes_visible_to(user).filter(medication__patient=patient))
     markers = [charts.marker_from_change(change) for change in changes]
+    lane_changes = [charts.lane_change_from(change) for change in changes]
     by_scale: dict[str, list[Assessment]] = defaultdict(list)
     for assessment in assessments:
         by_scale[assessment.scale].append(assessment)
@@ -74,9 +76,16 @@ def trends_of_patient(user, patient: Patient, *, today: dt.date | None = None) -
         rows = by_scale.get(scale.code, [])
         points = [charts.point_from_assessment(row) for row in rows]
         chart = charts.build_trend(scale, points, markers, today=today)
-        svg = charts.render_trend_svg(chart) if chart else ""
-        result.append(ScaleTrend(scale=scale, chart=chart, svg=svg, assessments=rows))
-    shown = {marker.pk for trend in result if trend.chart for marker in trend.chart.markers}
+        svg = lane_svg = ""
+        if chart:
+            svg = charts.render_trend_svg(chart)
+            lanes = charts.build_lanes(lane_changes, start=chart.start, end=chart.end)
+            lane_svg = charts.render_lane_svg(chart, lanes)
+        result.append(
+            ScaleTrend(scale=scale, chart=chart, svg=svg, lane_svg=lane_svg, assessments=rows)
+        )
+    # Every change read is drawn (a marker, or a piece of the lane).
+    shown = {change.pk for change in changes} if any(t.chart for t in result) else set()
     return PatientTrends(
         trends=result,
         assessments=assessments,
@@ -116,16 +125,21 @@ def latest_scores(user, patient: Patient, *, count: int = 5) -> list[LatestScore
 
 
 def assessment_timeline(user, patient: Patient):
-    """The patient's assessments the user may read, as timeline entries."""
+    """The patient's assessments the user may read, as timeline entries: one per day
+    (a PHQ-9 and a GAD-7 given together are one row), flagged when a safety item is."""
+    by_day: dict[dt.date, list[Assessment]] = defaultdict(list)
+    for assessment in assessments_visible_to(user, patient=patient):
+        by_day[assessment.given_on].append(assessment)
     return [
         TimelineEntry(
-            when=assessment.given_on,
+            when=day,
             kind="assessment",
             template="assessments/_timeline_assessment.html",
-            obj=assessment,
-            flagged=assessment.safety_flag,
+            obj=given[0],
+            flagged=any(assessment.safety_flag for assessment in given),
+            extra={"assessments": given, "also_read": given[1:]},
         )
-        for assessment in assessments_visible_to(user, patient=patient)
+        for day, given in by_day.items()
     ]
 
 

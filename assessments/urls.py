@@ -10,6 +10,12 @@ urlpatterns = [
         views.assessment_create,
         name="create",
     ),
+    path(
+        "patients/<int:patient_pk>/give/<str:scale>/handover/",
+        views.handover_start,
+        name="handover_start",
+    ),
+    path("handover/return/", views.handover_end, name="handover_end"),
     path("patients/<int:patient_pk>/trend/", views.patient_trend, name="patient_trend"),
     path("not-improving/", views.not_improving, name="not_improving"),
     path("<int:pk>/", views.assessment_detail, name="detail"),

@@ -4,15 +4,15 @@ PHI is read only through releases.gate (via assessments.selectors)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
 from releases import gate
 
-from . import scales, selectors, services
-from .forms import AssessmentForm
+from . import handover, scales, selectors, services
+from .forms import AssessmentForm, HandoverReturnForm
 
 
 def _scale_or_404(code: str) -> scales.Scale:
@@ -44,6 +44,31 @@ def assessment_create(request, patient_pk, scale):
         return redirect(assessment)
     context = {"form": form, "patient": patient, "scale": scale, "scale_js": scale.client_data()}
     return render(request, "assessments/assessment_form.html", context)
+
+
+@clinician_required
+@require_POST
+def handover_start(request, patient_pk, scale):
+    """Hand the device to the patient for this scale (see assessments/handover.py)."""
+    patient = case_selectors.access_patient_by_id(request.user, patient_pk)
+    scale = _scale_or_404(scale)
+    if case_selectors.open_case_of_patient(patient) is None:
+        raise Http404("No open case.")
+    handover.start(request, patient_id=patient.pk, scale_code=scale.code)
+    return redirect("assessments:create", patient.pk, scale.code)
+
+
+@require_http_methods(["GET", "POST"])
+def handover_end(request):
+    """The patient hands the device back: the clinician's password takes it back."""
+    if not request.handover:
+        return redirect("home")
+    form = bind(HandoverReturnForm, request, request=request)
+    if submitted(request, form):
+        state = handover.end(request)
+        messages.success(request, "Welcome back: the device is yours again.")
+        return redirect("cases:patient_detail", state["patient"])
+    return render(request, "assessments/handover_end.html", {"form": form})
 
 
 @clinician_required

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "carecollab.middleware.MethodNotAllowedPageMiddleware",
     "carecollab.middleware.AbsoluteSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A device handed to the patient reaches only their scale (assessments/handover.py).
+    "assessments.handover.HandoverMiddleware",
     "carecollab.middleware.DuplicateSubmissionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",

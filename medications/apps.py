@@ -48,6 +48,7 @@ class MedicationsConfig(AppConfig):
             )
 
         extensions.add_timeline(selectors.medication_timeline)
+        extensions.add_patient_panel(panels.due_panel)
         extensions.add_patient_panel(panels.medication_panel)
         extensions.add_preview_panel(panels.preview_medication_panel)
         extensions.add_home_panel(panels.waiting_panel)

@@ -51,6 +51,16 @@ def preview_medication_panel(request, patient) -> Panel | None:
     return Panel("medications/_preview_panel.html", {"medications": medications}, order=10)
 
 
+def due_panel(request, patient) -> Panel | None:
+    """For the therapist, first on the patient page: what is due for this patient."""
+    if _role(request) != Role.THERAPIST:
+        return None
+    rows = selectors.caseload(request.user, patient=patient)
+    if not rows:
+        return None
+    return Panel("medications/_due_panel.html", {"row": rows[0], "patient": patient}, order=1)
+
+
 def caseload_panel(request) -> Panel | None:
     """My patients and what is due for each (home page of both clinician roles)."""
     role = _role(request)

@@ -300,16 +300,19 @@ class CaseloadRow:
         )
 
 
-def caseload(user) -> list[CaseloadRow]:
+def caseload(user, *, patient: Patient | None = None) -> list[CaseloadRow]:
     """The user's patients with an open case and what is due for each, those needing
     attention first: the last observation (the therapist's own; for a prescriber, the
     latest one shared with them), the last medication change they may read, observations
     waiting for their review (and flagged), open refill requests (and late), and the
-    therapist's questions no one has reviewed yet. Six queries, whatever the caseload."""
+    therapist's questions no one has reviewed yet. Six queries, whatever the caseload.
+    With ``patient``, that patient's row only (the patient page's "what is due")."""
     role = user.clinician.role
+    patients = case_selectors.patients_of_clinician(user)
+    if patient is not None:
+        patients = patients.filter(pk=patient.pk)
     patients = list(
-        case_selectors.patients_of_clinician(user)
-        .filter(cases__status=Case.Status.OPEN)
+        patients.filter(cases__status=Case.Status.OPEN)
         .distinct()
         .select_related("clinic")
         .order_by("family_name", "given_name")

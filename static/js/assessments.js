@@ -7,6 +7,7 @@
   if (!form || !data) return;
   var scale = JSON.parse(data.textContent);
   var bar = form.querySelector("[data-live-score]");
+  if (!bar) return; // handed to the patient: no running total on screen
   var totalOut = bar.querySelector("[data-total]");
   var bandOut = bar.querySelector("[data-band]");
   var missingOut = bar.querySelector("[data-missing]");

@@ -48,6 +48,14 @@ URLS = [
         # Only the care team gives a scale to the patient.
         allowed=lambda persona, state: persona in CARE_TEAM,
     ),
+    # Handing the device to the patient for a scale: the care team, like giving it.
+    Url(
+        "assessments:handover_start",
+        "assessment",
+        "post",
+        lambda w, o: [w.patient.pk, "PHQ-9"],
+        allowed=lambda persona, state: persona in CARE_TEAM,
+    ),
     Url(
         "assessments:not_improving",
         "assessment",
@@ -56,4 +64,7 @@ URLS = [
     ),
 ]
 
-NOT_PHI: dict = {}
+NOT_PHI: dict = {
+    "assessments:handover_end": "the take-back page of a hand-over: a password form only "
+    "(tested in tests/assessments/test_handover.py)",
+}

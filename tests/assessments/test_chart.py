@@ -149,3 +149,106 @@ def test_the_patient_chart_draws_only_the_changes_the_reader_may_read(shared_wor
     colleague_view = selectors.trends_of_patient(world.colleague.user, world.patient)
     assert all(trend.chart is None for trend in colleague_view.trends)
     assert colleague_view.changes == []
+
+
+# --- the medication lane ----------------------------------------------------------------
+
+
+def lane_change(days_ago, kind, medication_id=1, name="Testamine", strength="", **more):
+    return charts.LaneChange(
+        effective_on=TODAY - dt.timedelta(days=days_ago),
+        kind=kind,
+        medication_id=medication_id,
+        name=name,
+        strength=strength,
+        **more,
+    )
+
+
+def chart_of(points=None, markers=()):
+    return charts.build_trend(PHQ9, points or ten_scores(), list(markers), today=TODAY)
+
+
+def bars(svg) -> list[ET.Element]:
+    return groups(svg, "lane-bar")
+
+
+def test_the_lane_draws_each_dose_as_a_piece_higher_for_a_higher_dose():
+    chart = chart_of()
+    changes = [
+        lane_change(120, "start", strength="10 mg"),
+        lane_change(60, "increase", strength="20 mg"),
+        lane_change(20, "stop"),
+    ]
+    lanes = charts.build_lanes(changes, start=chart.start, end=chart.end)
+    (lane,) = lanes
+    assert [(s.strength, s.ends_with) for s in lane.segments] == [
+        ("10 mg", "increase"),
+        ("20 mg", "stop"),
+    ]
+    svg = charts.render_lane_svg(chart, lanes)
+    low, high = bars(svg)
+    heights = [float(bar.find(f"{SVG}rect").get("height")) for bar in (low, high)]
+    assert heights[0] < heights[1]
+    # The same time axis as the chart above: the increase sits where its marker would.
+    frame_x = charts._Frame(chart).x(TODAY - dt.timedelta(days=60))
+    assert float(high.get("data-x1")) == frame_x
+    assert "stopped" in high.find(f"{SVG}title").text
+    assert all(bar.get("tabindex") == "0" for bar in (low, high))
+
+
+def test_a_switch_ends_one_bar_and_starts_the_other_medication():
+    chart = chart_of()
+    changes = [
+        lane_change(120, "start", strength="10 mg"),
+        lane_change(50, "switch", target_id=2, target_name="Otherazine", target_strength="150 mg"),
+    ]
+    lanes = charts.build_lanes(changes, start=chart.start, end=chart.end)
+    assert [lane.name for lane in lanes] == ["Testamine", "Otherazine"]
+    assert lanes[0].segments[-1].ends_with == "switch"
+    assert lanes[1].segments[0].strength == "150 mg"
+    assert lanes[1].segments[0].end == chart.end  # still taken
+
+
+def test_lane_labels_are_11px_inside_their_bar_and_long_names_are_cut_with_the_full_name_kept():
+    chart = chart_of()
+    long_name = "Extraordinarily Long Medication Name Extended Release"
+    changes = [
+        lane_change(150, "start", name=long_name, strength="10 mg"),
+        lane_change(118, "increase", name=long_name, strength="20 mg"),
+        lane_change(116, "decrease", name=long_name, strength="15 mg"),  # a two-day piece
+    ]
+    svg = charts.render_lane_svg(
+        chart, charts.build_lanes(changes, start=chart.start, end=chart.end)
+    )
+    root = parse(svg)
+    for bar in bars(svg):
+        rect = bar.find(f"{SVG}rect")
+        x1, width = float(rect.get("x")), float(rect.get("width"))
+        assert long_name in bar.find(f"{SVG}title").text
+        label = bar.find(f"{SVG}text")
+        if label is None:
+            continue  # too short a piece for three characters: the title still names it
+        assert float(label.get("font-size")) >= 11
+        assert len(label.text) * charts.CHAR_WIDTH <= width  # no label spills over
+        assert float(label.get("x")) >= x1
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert any(text.endswith("…") for text in texts)
+    assert long_name not in texts
+
+
+def test_no_changes_no_lane():
+    assert charts.render_lane_svg(chart_of(), []) == ""
+
+
+def test_the_patient_chart_has_its_medication_lane(shared_world):
+    world = shared_world
+    today = timezone.localdate()
+    medication = start_medication(world, today - dt.timedelta(days=60))
+    change_dose(world, medication, today - dt.timedelta(days=30), "20 mg")
+    for days, total in ((60, 18), (30, 16), (1, 8)):
+        give(world, total, today - dt.timedelta(days=days))
+    phq9 = selectors.trends_of_patient(world.author.user, world.patient).trends[0]
+    lane_bars = bars(phq9.lane_svg)
+    assert [bar.get("data-dose") for bar in lane_bars] == ["10 mg", "20 mg"]
+    assert all(bar.get("data-medication") == medication.name for bar in lane_bars)
