@@ -85,9 +85,9 @@ class HandoverReturnForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, request, **kwargs):
+    def __init__(self, *args, http_request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.request = request
+        self.request = http_request
 
     def clean_password(self) -> str:
         from django.contrib.auth import authenticate

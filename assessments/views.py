@@ -63,7 +63,7 @@ def handover_end(request):
     """The patient hands the device back: the clinician's password takes it back."""
     if not request.handover:
         return redirect("home")
-    form = bind(HandoverReturnForm, request, request=request)
+    form = bind(HandoverReturnForm, request, http_request=request)
     if submitted(request, form):
         state = handover.end(request)
         messages.success(request, "Welcome back: the device is yours again.")
