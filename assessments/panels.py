@@ -26,7 +26,7 @@ def trend_panel(request, patient) -> Panel | None:
     return Panel(
         template="assessments/_panel_trend.html",
         context={"patient": patient, "trends": found.trends, "scales": scales.all_scales()},
-        order=20,
+        order=15,  # right after the medications: "did the change move the score"
     )
 
 

@@ -21,10 +21,15 @@ pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def doc_shot(page, name: str) -> None:
-    """A screenshot for the README (docs/screenshots/), of what is on screen."""
+def doc_path(name: str) -> Path:
+    """Where a screenshot for the README goes (docs/screenshots/)."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"{name}.png"))
+    return DOCS / f"{name}.png"
+
+
+def doc_shot(page, name: str) -> None:
+    """A screenshot for the README of what is on screen."""
+    page.screenshot(path=str(doc_path(name)))
 
 
 def test_the_prescriber_clears_three_observations_by_keyboard_and_undoes_one(page, demo):
