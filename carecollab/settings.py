@@ -231,9 +231,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery and Redis -------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-# Without Redis (the embedded default) tasks run in-process, at once.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without Redis (the embedded default) the broker is kombu's filesystem transport: one
+# folder under var/ holds the queue, so a worker and beat run beside the web server
+# with no service at all (./scripts/run starts them). Its folders are made by
+# carecollab/celery.py.
+CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Without Redis and without a worker (manage.py run by hand, a cron job) tasks run
+# in-process, at once; ./scripts/run sets CELERY_TASK_ALWAYS_EAGER=false because it
+# starts a worker on the filesystem broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -244,11 +251,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 # A task Redis hands out and nobody acknowledges comes back after this; tasks never use
 # countdowns longer than this (reminders are rows in the database, not delayed tasks).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+if not REDIS_URL:
+    # Producers write into the folder the worker reads: one folder in and out.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(CELERY_BROKER_DIR / "queue"),
+        data_folder_out=str(CELERY_BROKER_DIR / "queue"),
+        control_folder=str(CELERY_BROKER_DIR / "control"),
+        store_processed=False,
+    )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE: dict = {}
+# How often beat enqueues each sweep (seconds); a test shortens them.
+BEAT_SWEEP_SECONDS = env.int("BEAT_SWEEP_SECONDS", default=15 * 60)
+BEAT_REDELIVER_SECONDS = env.int("BEAT_REDELIVER_SECONDS", default=5 * 60)
 
 # --- Audit ------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
