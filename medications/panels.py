@@ -12,6 +12,7 @@ from . import selectors
 from .models import RefillRequest
 
 Role = Clinician.Role
+REVIEW_REFILLS = 20  # open refill requests shown under the review queue
 
 
 def _role(request) -> str:
@@ -87,9 +88,13 @@ def refill_review_panel(request) -> Panel | None:
     """Open refill requests on the prescriber's review page, late ones first."""
     if _role(request) != Role.PRESCRIBER:
         return None
+    # The most urgent ones (late first) under the queue; the rest on the refill page.
     refills = list(
-        selectors.refill_requests_visible_to(request.user, status=RefillRequest.Status.OPEN)[:100]
+        selectors.refill_requests_visible_to(request.user, status=RefillRequest.Status.OPEN)[
+            : REVIEW_REFILLS + 1
+        ]
     )
+    more, refills = len(refills) > REVIEW_REFILLS, refills[:REVIEW_REFILLS]
     readable = selectors.attach_readable_medications(request.user, refills)
     gate.record_reads(request.user, [*refills, *readable])
-    return Panel("medications/_review_refills.html", {"refills": refills}, order=20)
+    return Panel("medications/_review_refills.html", {"refills": refills, "more": more}, order=20)

@@ -84,7 +84,7 @@
     else if (preview.parentNode !== list.parentNode) list.parentNode.appendChild(preview);
     var ticket = ++previewRequest;
     previewTimer = window.setTimeout(function () {
-      fetch(row.dataset.preview, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      fetch(row.querySelector(".qmain").href, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : ""; })
         .then(function (html) { if (ticket === previewRequest && html) preview.innerHTML = html; });
     }, 120);
@@ -200,11 +200,11 @@
       case "k": case "ArrowUp": move(-1); break;
       case "Enter": case "o":
         if (onControl) { handled = false; break; }
-        if (selected) window.location.href = selected.dataset.open;
+        if (selected) window.location.href = selected.closest(".review-group").dataset.open;
         break;
       case "r": markReviewed(selected); break;
       case "a": markPatient(selected); break;
-      case "w": if (selected) window.location.href = selected.dataset.write; break;
+      case "w": if (selected) window.location.href = selected.closest(".review-group").dataset.write; break;
       case "u": undoRow(lastDone); break;
       case "?": toggleKeys(); break;
       case "Escape": if (!keys.hidden) toggleKeys(false); else handled = false; break;
