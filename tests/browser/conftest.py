@@ -51,7 +51,16 @@ def sign_in(page, live_server, username: str, password: str = DEMO_PASSWORD) -> 
     page.wait_for_url(f"{live_server.url}/")
 
 
+def open_menu(page) -> None:
+    """On a tablet or a phone the navigation folds behind "Menu": open it (nothing to do
+    on a laptop)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+
+
 def sign_out(page) -> None:
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/accounts/login/")
 

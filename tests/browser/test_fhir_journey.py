@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from fhir_exchange.validation import validate_resource
 
-from .conftest import ARTIFACTS, shot, sign_in, sign_out
+from .conftest import ARTIFACTS, open_menu, shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,7 @@ SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "heig
 
 
 def open_alex(page) -> None:
+    open_menu(page)
     page.get_by_role("link", name="My patients").click()
     page.get_by_role("link", name="Testwell, Alex").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Alex Testwell")

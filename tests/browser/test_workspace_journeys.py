@@ -79,7 +79,7 @@ def test_the_hand_over_hides_the_record_and_needs_the_password_to_leave(page, de
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
     page.get_by_label("Your password (clinician)").fill("not the password")
     page.get_by_role("button", name="Take the device back").click()
-    expect(page.locator(".errorlist")).to_contain_text("not the password")
+    expect(page.locator("#id_password_error")).to_contain_text("not the password")
     page.get_by_label("Your password (clinician)").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Take the device back").click()
     expect(page).to_have_url(patient_url)
