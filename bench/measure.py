@@ -93,7 +93,7 @@ GROUP BY p.id, p.given_name, p.family_name
 ORDER BY p.family_name, p.given_name
 """
 RELEASES_SQL = """
-SELECT r.id, r.status, r.effective_on, r.expires_on, p.given_name, p.family_name, p.mrn
+SELECT r.id, r.status, r.effective_on, r.expires_at, p.given_name, p.family_name, p.mrn
 FROM releases_informationrelease r
 JOIN cases_patient p ON p.id = r.patient_id
 JOIN cases_clinician cl ON cl.clinic_id = p.clinic_id AND cl.user_id = %(user)s

@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import Case
 
 
-class Message(models.Model):
+class Message(FixedOnceWritten):
     """One message in a case's thread, shared PHI of the category "messages".
 
     A plain message or a consult question. A question is open until someone on the
@@ -146,7 +147,7 @@ class MessageRead(models.Model):
         return f"Message #{self.message_id} read by user #{self.reader_id}"
 
 
-class CaseConference(models.Model):
+class CaseConference(FixedOnceWritten):
     """A joint review of a case the two clinicians hold ("how is our alliance with this
     patient?"). Either clinician asks with an agenda and a proposed time; another member
     of the care team confirms it (or proposes another time); afterwards one of them

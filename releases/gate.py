@@ -37,6 +37,7 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from cases import fixity
 from cases.categories import Category
 from cases.models import CareTeamMember, Clinician
 
@@ -111,6 +112,8 @@ def register(
         raise ValueError("Give either a fixed category or a category_field.")
     if category is not None and category not in Category.values:
         raise ValueError(f"Unknown category {category!r}.")
+    # The record's way to its patient is fixed once written (cases.fixity).
+    fixity.fix_path(model, patient_path)
     _registry[model] = SharedKind(
         model=model,
         patient_path=patient_path,

@@ -1,5 +1,7 @@
 """Information releases (HIPAA 45 CFR 164.508(c)) and the disclosures made under them."""
 
+import datetime as dt
+
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,11 @@ from django.utils import timezone
 
 from cases.categories import Category
 from cases.models import Clinic, Clinician, Patient
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the clinic's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def signed_documents_storage():
@@ -66,11 +73,12 @@ class InformationRelease(models.Model):
     scope_messages = models.BooleanField("messages", default=False)
     purpose = models.CharField(max_length=300)
     effective_on = models.DateField(default=timezone.localdate)
-    expires_on = models.DateField(null=True, blank=True)
     expiration_event = models.CharField(max_length=200, blank=True)
-    # Instants derived from the dates in the clinic's time zone by the services, so
-    # the read-time check is one indexed comparison.
+    # The instant the release takes effect, derived from the date in the clinic's time
+    # zone by the services, so the read-time check is one indexed comparison.
     effective_at = models.DateTimeField(editable=False)
+    # The one instant a release ends (by date): what the gate enforces, the pages show
+    # (``expires_on``, derived from it) and the sweeps use. None: it ends by its event.
     expires_at = models.DateTimeField(null=True, editable=False)
 
     signer_name = models.CharField(max_length=200, blank=True)
@@ -121,7 +129,7 @@ class InformationRelease(models.Model):
                 name="release_one_discloser",
             ),
             models.CheckConstraint(
-                condition=Q(expires_on__isnull=False) | ~Q(expiration_event=""),
+                condition=Q(expires_at__isnull=False) | ~Q(expiration_event=""),
                 name="release_expires_by_date_or_event",
             ),
         ]
@@ -131,6 +139,19 @@ class InformationRelease(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("releases:detail", args=[self.pk])
+
+    # --- the expiry, held once in ``expires_at`` ---------------------------------
+    @property
+    def expires_on(self) -> dt.date | None:
+        """The last day the release is in force (it ends at the start of the next day
+        in the clinic's time zone): read from ``expires_at``, never stored apart."""
+        if self.expires_at is None:
+            return None
+        return timezone.localdate(self.expires_at) - dt.timedelta(days=1)
+
+    @expires_on.setter
+    def expires_on(self, day: dt.date | None) -> None:
+        self.expires_at = start_of_day(day + dt.timedelta(days=1)) if day else None
 
     # --- reading the scope -------------------------------------------------------
     @property

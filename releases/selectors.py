@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Patient
+from cases.models import CareTeamMember, Patient
 
 from . import gate
 from .models import Disclosure, InformationRelease
@@ -99,24 +99,30 @@ def access_release_for_admin(user, pk) -> InformationRelease:
 
 
 def access_release_document(user, pk) -> InformationRelease:
-    """A release whose signed document the user may download: the clinic admin of the
-    patient's clinic and the two parties; 404 (logged) for anyone else."""
+    """A release whose signed document the user may download, or 404 (logged): the
+    clinic admin of the patient's clinic, its recipient, its disclosing clinician, and,
+    for a release from a whole clinic, that clinic's clinicians on the patient's care
+    team. Every other clinician of the clinic gets the same 404 as for a missing one."""
     clinician = getattr(user, "clinician", None)
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise gate.refuse(user, InformationRelease, pk, reason="bad id") from None
-    if clinician is None:
+    if clinician is None or not user.is_active:
         raise gate.refuse(user, InformationRelease, pk, reason="no clinical role")
-    parties = (
-        Q(recipient=clinician)
-        | Q(discloser_clinician=clinician)
-        | Q(discloser_clinic=clinician.clinic, discloser_clinician__isnull=True)
-    )
     if clinician.is_clinic_admin:
         allowed = Q(patient__clinic_id=clinician.clinic_id)
     else:
-        allowed = parties
+        on_team = Exists(
+            CareTeamMember.objects.reading().filter(
+                case__patient=OuterRef("patient"), clinician=clinician
+            )
+        )
+        allowed = (
+            Q(recipient=clinician)
+            | Q(discloser_clinician=clinician)
+            | (Q(discloser_clinic=clinician.clinic_id, discloser_clinician__isnull=True) & on_team)
+        )
     release = InformationRelease.objects.filter(allowed, pk=pk).exclude(signed_document="").first()
     if release is None:
         raise gate.refuse(user, InformationRelease, pk, reason="document not visible")
