@@ -109,7 +109,9 @@ def _ungated_visible(user, model, queryset=None, *, when=None):
 
     kind = gate.kind_of(model)
     queryset = model._default_manager.all() if queryset is None else queryset
-    patients = CareTeamMember.objects.filter(clinician__user=user).values("case__patient_id")
+    patients = (
+        CareTeamMember.objects.reading().filter(clinician__user=user).values("case__patient_id")
+    )
     return queryset.annotate(
         gate_release_id=Value(None, output_field=models.BigIntegerField())
     ).filter(

@@ -55,7 +55,9 @@ def access_case_for_thread(user, pk) -> Case:
     if clinician is not None and not clinician.is_clinic_admin:
         case = (
             Case.objects.select_related("patient")
-            .filter(pk=pk, care_team__clinician__user=user)
+            .filter(
+                pk=pk, care_team__in=CareTeamMember.objects.reading().filter(clinician__user=user)
+            )
             .first()
         )
     if case is None:
@@ -67,7 +69,8 @@ def members_reached(case: Case, writer, *, when=None) -> list[CareTeamMember]:
     """The other members of the case's care team who may read what ``writer`` writes
     now in the thread (one query)."""
     return list(
-        CareTeamMember.objects.filter(case=case)
+        CareTeamMember.objects.reading()
+        .filter(case=case)
         .exclude(clinician__user=writer)
         .annotate(
             release_id=gate.covering_release(
@@ -85,7 +88,7 @@ def members_reached(case: Case, writer, *, when=None) -> list[CareTeamMember]:
 
 def is_on_care_team(case: Case, user) -> bool:
     """Whether the user is on this case's care team."""
-    return CareTeamMember.objects.filter(case=case, clinician__user=user).exists()
+    return CareTeamMember.objects.reading().filter(case=case, clinician__user=user).exists()
 
 
 def why_cannot_write(case: Case, user) -> str:
@@ -280,7 +283,9 @@ def thread_summaries(user, cases: list[Case]) -> list[ThreadSummary]:
 def inbox_threads(user) -> list[ThreadSummary]:
     """The threads of every case whose care team the user is on (two queries)."""
     cases = list(
-        Case.objects.filter(care_team__clinician__user=user)
+        Case.objects.filter(
+            care_team__in=CareTeamMember.objects.reading().filter(clinician__user=user)
+        )
         .select_related("patient")
         .order_by("patient__family_name", "patient__given_name", "-opened_on")
     )
@@ -291,7 +296,9 @@ def inbox_threads(user) -> list[ThreadSummary]:
 
 
 def _on_case_team(user) -> Exists:
-    return Exists(CareTeamMember.objects.filter(case=OuterRef("case"), clinician__user=user))
+    return Exists(
+        CareTeamMember.objects.reading().filter(case=OuterRef("case"), clinician__user=user)
+    )
 
 
 def questions_waiting_for(user) -> QuerySet[Message]:

@@ -31,7 +31,7 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
@@ -160,32 +160,104 @@ def covering_release(*, reader, author, patient, category: str, when=None) -> Su
     answers both "annotate these rows" and "would a record written now reach this reader?"
     (who may post in a case thread, which referrals still wait for a release).
     """
-    when = when or timezone.now()
-    forward = Q(recipient__user=reader) & (
-        Q(discloser_clinician__user=author) | Q(discloser_clinic__clinicians__user=author)
-    )
-    backward = Q(mutual=True, discloser_clinician__user=reader, recipient__user=author)
     releases = (
-        InformationRelease.objects.active_at(when)
-        .filter(forward | backward, patient=patient)
-        .filter(**{f"scope_{category}": True})
+        InformationRelease.objects.active_at(when or timezone.now())
+        .between(reader=reader, author=author)
+        .covering(category)
+        .filter(patient=patient)
         .order_by("pk")
         .values("pk")[:1]
     )
     return Subquery(releases, output_field=models.BigIntegerField())
 
 
+def readers_of_new_record(author, patient, category: str, *, when=None) -> QuerySet:
+    """The users, besides ``author``, who may read a shared record ``author`` writes now
+    about ``patient`` in ``category``: clinicians on the patient's care team with a
+    release in force from the author to them (for "who will read this" on forms).
+    One query; the same rule as :func:`visible`."""
+    from django.contrib.auth import get_user_model
+
+    when = when or timezone.now()
+    reader = OuterRef("pk")
+    on_team = CareTeamMember.objects.reading().filter(case__patient=patient, clinician__user=reader)
+    released = (
+        InformationRelease.objects.active_at(when)
+        .between(reader=reader, author=author)
+        .covering(category)
+        .filter(patient=patient)
+    )
+    return (
+        get_user_model()
+        .objects.filter(Exists(on_team), Exists(released), is_active=True)
+        .exclude(clinician__role=Clinician.Role.CLINIC_ADMIN)
+        .exclude(pk=getattr(author, "pk", author))
+    )
+
+
 @dataclass(frozen=True)
 class Cover:
-    """What one release active now lets a reader read: shared records about
+    """What one release active now lets one reader read: shared records about
     ``patient_id`` in ``categories`` written by ``author_id`` or, for a release from a
     whole clinic, by any clinician of ``clinic_id``."""
 
     release_id: int
     patient_id: int
     categories: frozenset
+    reader_id: int
     author_id: int | None = None
     clinic_id: int | None = None
+
+    def reaches(self, *, author_id, author_clinic_id, category) -> bool:
+        """Whether a record by this author in this category is read under it."""
+        if category not in self.categories:
+            return False
+        if self.author_id is not None:
+            return self.author_id == author_id
+        return self.clinic_id is not None and self.clinic_id == author_clinic_id
+
+
+# The release fields :func:`covers_of` reads (one ``values()`` list for every caller).
+COVER_FIELDS = (
+    "pk",
+    "patient_id",
+    "mutual",
+    "discloser_clinic_id",
+    "recipient__user_id",
+    "discloser_clinician__user_id",
+    *(f"scope_{category}" for category in Category.values),
+)
+
+
+def covers_of(row: dict) -> list[Cover]:
+    """The covers of one release row (``values(*COVER_FIELDS)``): the recipient reads
+    the discloser (or the disclosing clinic); under a mutual release the discloser
+    reads the recipient too. The direction as :meth:`ReleaseQuerySet.between` states it,
+    for rows already read."""
+    categories = frozenset(c for c in Category.values if row[f"scope_{c}"])
+    discloser = row["discloser_clinician__user_id"]
+    recipient = row["recipient__user_id"]
+    covers = [
+        Cover(
+            release_id=row["pk"],
+            patient_id=row["patient_id"],
+            categories=categories,
+            reader_id=recipient,
+            author_id=discloser,
+            clinic_id=None if discloser else row["discloser_clinic_id"],
+        )
+    ]
+    if row["mutual"] and discloser:
+        covers.append(
+            Cover(
+                release_id=row["pk"],
+                patient_id=row["patient_id"],
+                categories=categories,
+                reader_id=discloser,
+                author_id=recipient,
+            )
+        )
+    return covers
 
 
 @dataclass(frozen=True)
@@ -200,11 +272,9 @@ class Reader:
     def release_for(self, *, patient_id, author_id, author_clinic_id, category) -> int | None:
         """The release under which a record is read, or None."""
         for cover in self.covers:
-            if cover.patient_id != patient_id or category not in cover.categories:
-                continue
-            if cover.author_id is not None and cover.author_id == author_id:
-                return cover.release_id
-            if cover.clinic_id is not None and cover.clinic_id == author_clinic_id:
+            if cover.patient_id == patient_id and cover.reaches(
+                author_id=author_id, author_clinic_id=author_clinic_id, category=category
+            ):
                 return cover.release_id
         return None
 
@@ -247,50 +317,13 @@ def reader_at(user: User, when=None) -> Reader:
     if when is None and cache is not None and user.pk in cache:
         return cache[user.pk]
     instant = when or timezone.now()
-    scope_fields = [f"scope_{category}" for category in Category.values]
-    rows = (
-        InformationRelease.objects.active_at(instant)
-        .filter(Q(recipient__user=user) | Q(mutual=True, discloser_clinician__user=user))
-        .values(
-            "pk",
-            "patient_id",
-            "mutual",
-            "discloser_clinic_id",
-            "recipient__user_id",
-            "discloser_clinician__user_id",
-            *scope_fields,
-        )
-    )
-    covers = []
-    for row in rows:
-        categories = frozenset(c for c in Category.values if row[f"scope_{c}"])
-        discloser = row["discloser_clinician__user_id"]
-        if row["recipient__user_id"] == user.pk:
-            covers.append(
-                Cover(
-                    release_id=row["pk"],
-                    patient_id=row["patient_id"],
-                    categories=categories,
-                    author_id=discloser,
-                    clinic_id=None if discloser else row["discloser_clinic_id"],
-                )
-            )
-        if row["mutual"] and discloser == user.pk:
-            covers.append(
-                Cover(
-                    release_id=row["pk"],
-                    patient_id=row["patient_id"],
-                    categories=categories,
-                    author_id=row["recipient__user_id"],
-                )
-            )
-    team = CareTeamMember.objects.filter(clinician__user=user).values_list(
-        "case__patient_id", flat=True
-    )
+    rows = InformationRelease.objects.active_at(instant).readable_by(user).values(*COVER_FIELDS)
+    covers = [cover for row in rows for cover in covers_of(row) if cover.reader_id == user.pk]
+    team = CareTeamMember.objects.reading().filter(clinician__user=user)
     reader = Reader(
         user_id=user.pk,
         covers=tuple(covers),
-        care_team_patients=frozenset(team),
+        care_team_patients=frozenset(team.values_list("case__patient_id", flat=True)),
         when=instant,
     )
     if when is None and cache is not None:
@@ -479,41 +512,28 @@ def read_one(
 # --- grants: the guardian index ---------------------------------------------------
 
 
-def _covers_of_patients(patient_ids: list[int], when) -> dict[int, list[dict]]:
-    """patient id -> the releases active at ``when`` (as plain dicts)."""
-    scope_fields = [f"scope_{category}" for category in Category.values]
+def _covers_of_patients(patient_ids: list[int], when) -> dict[int, list[Cover]]:
+    """patient id -> the covers of the releases active at ``when``."""
     rows = (
         InformationRelease.objects.active_at(when)
         .filter(patient_id__in=patient_ids)
-        .values(
-            "patient_id",
-            "mutual",
-            "discloser_clinic_id",
-            "recipient__user_id",
-            "discloser_clinician__user_id",
-            *scope_fields,
-        )
+        .values(*COVER_FIELDS)
     )
-    by_patient: dict[int, list[dict]] = defaultdict(list)
+    by_patient: dict[int, list[Cover]] = defaultdict(list)
     for row in rows:
-        row["categories"] = {c for c in Category.values if row[f"scope_{c}"]}
-        by_patient[row["patient_id"]].append(row)
+        by_patient[row["patient_id"]].extend(covers_of(row))
     return by_patient
 
 
-def _readers_of(row: dict, releases: list[dict]) -> set[int]:
-    """Who, besides its author, the releases let read one shared row."""
-    readers = set()
-    for release in releases:
-        if row["category"] not in release["categories"]:
-            continue
-        discloser = release["discloser_clinician__user_id"]
-        if discloser == row["author"] or (
-            discloser is None and release["discloser_clinic_id"] == row["clinic"]
-        ):
-            readers.add(release["recipient__user_id"])
-        if release["mutual"] and discloser and release["recipient__user_id"] == row["author"]:
-            readers.add(discloser)
+def _readers_of(row: dict, covers: list[Cover]) -> set[int]:
+    """Who, besides its author, the covers let read one shared row."""
+    readers = {
+        cover.reader_id
+        for cover in covers
+        if cover.reaches(
+            author_id=row["author"], author_clinic_id=row["clinic"], category=row["category"]
+        )
+    }
     readers.discard(row["author"])
     return readers
 

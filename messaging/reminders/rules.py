@@ -145,9 +145,8 @@ class People:
 
 
 def _people(patient_ids: set[int] | None) -> People:
-    members = CareTeamMember.objects.filter(
-        case__status=Case.Status.OPEN, clinician__user__is_active=True
-    )
+    # Reminders go to members of open cases (CareTeamQuerySet.reminding).
+    members = CareTeamMember.objects.reminding().filter(clinician__user__is_active=True)
     if patient_ids is not None:
         members = members.filter(case__patient_id__in=patient_ids)
     by_patient: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
