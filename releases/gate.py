@@ -299,14 +299,48 @@ def read_scope():
         _request_readers.reset(token)
 
 
+# Reads waiting to be recorded: user id -> (user, {(model label, pk): obj}); None
+# outside a recording scope (then every read is recorded at once).
+_pending_reads: ContextVar[dict | None] = ContextVar("gate_pending_reads", default=None)
+
+
+@contextlib.contextmanager
+def recording_scope():
+    """Within it, every row read through :func:`visible` (iterated: listed, rendered,
+    exported) and every :func:`record_reads` call is collected, and all are recorded
+    in bulk when the scope ends (a request is one scope): recording is structural, so
+    no page can show a gated row it did not record. Nested scopes share the outer one."""
+    if _pending_reads.get() is not None:
+        yield
+        return
+    pending: dict = {}
+    token = _pending_reads.set(pending)
+    try:
+        yield
+    finally:
+        _pending_reads.reset(token)
+        for user, objects in pending.values():
+            _write_reads(user, objects.values())
+
+
+def _collect(pending: dict, user: User, objects: Iterable[models.Model]) -> None:
+    _, seen = pending.setdefault(user.pk, (user, {}))
+    for obj in objects:
+        key = (obj._meta.label, obj.pk)
+        # One entry per row; the copy read under a release says which release.
+        if key not in seen or getattr(obj, "gate_release_id", None) is not None:
+            seen[key] = obj
+
+
 class RequestCacheMiddleware:
-    """Each request is one read scope."""
+    """Each request is one read scope and one recording scope: the reader's releases
+    are read once, and every gated row the request read is recorded once, at its end."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with read_scope():
+        with read_scope(), recording_scope():
             return self.get_response(request)
 
 
@@ -332,13 +366,18 @@ def reader_at(user: User, when=None) -> Reader:
 
 
 class _GatedIterable(ModelIterable):
-    """Sets ``gate_release_id`` on each row read through :func:`visible`."""
+    """Sets ``gate_release_id`` on each row read through :func:`visible`, and collects
+    the row for recording when a recording scope is open (each request is one)."""
 
     def __iter__(self):
         resolve = self.queryset._hints.get("carecollab_gate")
+        reader = self.queryset._hints.get("carecollab_gate_reader")
+        pending = _pending_reads.get()
         for obj in super().__iter__():
             if resolve is not None:
                 obj.gate_release_id = resolve(obj)
+            if pending is not None and reader is not None:
+                _collect(pending, reader, [obj])
             yield obj
 
 
@@ -409,7 +448,7 @@ def visible(
             category=kind.category_of(obj),
         )
 
-    gated._hints = {**gated._hints, "carecollab_gate": resolve}
+    gated._hints = {**gated._hints, "carecollab_gate": resolve, "carecollab_gate_reader": user}
     return gated
 
 
@@ -458,7 +497,18 @@ def can_read(user: User, obj: models.Model, *, when=None) -> bool:
 
 def record_reads(user: User, objects: Iterable[models.Model]) -> None:
     """Record reads of rows returned by :func:`visible`: one access entry each and, for
-    rows read under a release, a disclosure. Two queries, whatever the count."""
+    rows read under a release, a disclosure. Within a recording scope (a request) they
+    join the scope's reads, recorded once at its end; outside one, at once. Rows
+    iterated from :func:`visible` within a request are recorded without this call."""
+    pending = _pending_reads.get()
+    if pending is not None:
+        _collect(pending, user, objects)
+        return
+    _write_reads(user, objects)
+
+
+def _write_reads(user: User, objects: Iterable[models.Model]) -> None:
+    """Write the access entries and disclosures: two queries, whatever the count."""
     objects = list(objects)
     if not objects:
         return
