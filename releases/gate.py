@@ -14,8 +14,21 @@ be active *now*, so an expired release blocks reads at its expiry instant, befor
 sweep has run. Superusers and staff get nothing here: the gate never asks
 ``has_perm`` (which lets superusers through), it reads the grant rows itself.
 
+"On the care team" (``CareTeamMember.objects``, decided once): *reading* needs
+membership of any case of the patient, open or closed (a closed case's history stays
+readable to those who treated the patient, under releases in force now); *writing*
+needs membership of an open case; *reminders* and new-work notifications go to members
+of open cases. The release's direction (who discloses to whom) lives on the release
+QuerySet (``releases.models.ReleaseQuerySet``); :func:`covers_of` applies it to rows
+already read.
+
+Recording is structural: within a request (:func:`recording_scope`) every row iterated
+from :func:`visible` is recorded once at the request's end (access entry, and a
+disclosure when read under a release).
+
 Apps declare their shared kinds with :func:`register` (in ``AppConfig.ready``); the
-gate imports no app but ``cases``.
+gate imports no app but ``cases``. Registering also fixes each hop of the kind's way
+to its patient (``cases.fixity``): the database refuses moving it to another patient.
 """
 
 from __future__ import annotations
