@@ -77,6 +77,10 @@ class SharedKind:
     # A record addressed to one clinician (a referral to a prescriber) may be read by its
     # addressee before they join the care team; everything else about the rule holds.
     addressee_field: str | None = None
+    # Text on the row written by someone else than the row's author (a decline reason
+    # by the prescriber on the therapist's request): (text field, path to its author's
+    # user). Each such text is read under its own author's releases, or withheld.
+    text_authors: tuple[tuple[str, str], ...] = ()
 
     @property
     def perm(self) -> str:
@@ -119,8 +123,10 @@ def register(
     shared_field: str | None = None,
     date_field: str = "created_at",
     addressee_field: str | None = None,
+    text_authors: dict[str, str] | None = None,
 ) -> None:
-    """Declare ``model`` as shared PHI: how to reach its patient, author and category."""
+    """Declare ``model`` as shared PHI: how to reach its patient, author and category
+    (and, in ``text_authors``, the author of each text on it written by someone else)."""
     if (category is None) == (category_field is None):
         raise ValueError("Give either a fixed category or a category_field.")
     if category is not None and category not in Category.values:
@@ -138,6 +144,7 @@ def register(
         shared_field=shared_field,
         date_field=date_field,
         addressee_field=addressee_field,
+        text_authors=tuple((text_authors or {}).items()),
     )
 
 
@@ -447,19 +454,40 @@ def visible(
     annotations = {"gate_patient_id": F(kind.patient_path)}
     if needs_clinic:
         annotations["gate_author_clinic_id"] = F(f"{kind.author_field}__clinician__clinic_id")
+    for index, (_, by) in enumerate(kind.text_authors):
+        annotations[f"gate_text_by_{index}"] = F(by)
+        if needs_clinic:
+            annotations[f"gate_text_clinic_{index}"] = F(f"{by}__clinician__clinic_id")
     gated = queryset.annotate(**annotations).filter(condition)
     gated._iterable_class = _GatedIterable
 
-    def resolve(obj):
-        author_id = getattr(obj, f"{kind.author_field}_id")
-        if author_id == user.pk:
-            return None
+    def release_of(obj, author_id, author_clinic_id) -> int | None:
         return reader.release_for(
             patient_id=obj.gate_patient_id,
             author_id=author_id,
-            author_clinic_id=getattr(obj, "gate_author_clinic_id", None),
+            author_clinic_id=author_clinic_id,
             category=kind.category_of(obj),
         )
+
+    def resolve(obj):
+        author_id = getattr(obj, f"{kind.author_field}_id")
+        obj.gate_text_releases = {}
+        for index, (text_field, _) in enumerate(kind.text_authors):
+            by = getattr(obj, f"gate_text_by_{index}")
+            if by is None or by in (user.pk, author_id):
+                continue
+            release = None
+            if obj.gate_patient_id in reader.care_team_patients:
+                release = release_of(obj, by, getattr(obj, f"gate_text_clinic_{index}", None))
+            if release is None:
+                # Withheld: no release lets this reader read that author's text.
+                setattr(obj, text_field, "")
+                obj.gate_withheld = {*getattr(obj, "gate_withheld", ()), text_field}
+            else:
+                obj.gate_text_releases[text_field] = release
+        if author_id == user.pk:
+            return None
+        return release_of(obj, author_id, getattr(obj, "gate_author_clinic_id", None))
 
     gated._hints = {**gated._hints, "carecollab_gate": resolve, "carecollab_gate_reader": user}
     return gated
@@ -544,8 +572,12 @@ def _write_reads(user: User, objects: Iterable[models.Model]) -> None:
                 changes={},
             )
         )
-        release_id = getattr(obj, "gate_release_id", None)
-        if release_id is not None:
+        # The row under its author's release, and each text on it by another author
+        # under that author's release.
+        release_ids = {getattr(obj, "gate_release_id", None)}
+        release_ids |= set(getattr(obj, "gate_text_releases", {}).values())
+        release_ids.discard(None)
+        for release_id in sorted(release_ids):
             disclosures.append(
                 Disclosure(
                     release_id=release_id,
