@@ -252,7 +252,7 @@ def observation_preview(request, pk):
     page of its own without JavaScript). Every record shown is recorded as read."""
     observation = selectors.observation_for_user(request.user, pk)
     patient = observation.case.patient
-    releases = list(release_selectors.releases_of_patient(patient))
+    releases = list(release_selectors.releases_of_patient(patient, user=request.user))
     context = {
         "observation": observation,
         "patient": patient,
