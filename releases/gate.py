@@ -31,7 +31,7 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet, Subquery, Value
+from django.db.models import F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
@@ -148,28 +148,119 @@ def _clinician_reader(user: User) -> bool:
     return clinician is not None and clinician.role != Clinician.Role.CLINIC_ADMIN
 
 
-def covering_release(*, reader, author, patient, category: str, when=None) -> Subquery:
-    """Subquery: the id of a release active at ``when`` under which ``reader`` may read
-    what ``author`` writes about ``patient`` in ``category`` (the release part of the
-    rule as :func:`visible` applies it; the care team and the grants are checked there).
+# The rule's direction, as columns of a release: (reader, author, condition). The
+# recipient reads what the disclosing clinician writes, or what any clinician of the
+# disclosing clinic writes; under a mutual release the disclosing clinician also reads
+# what the recipient writes. :func:`covering_releases` (one reader and author) and
+# :func:`readable_by` (many at once) are both built from it.
+DIRECTIONS: tuple[tuple[str, str, dict], ...] = (
+    ("recipient__user_id", "discloser_clinician__user_id", {}),
+    ("recipient__user_id", "discloser_clinic__clinicians__user_id", {}),
+    ("discloser_clinician__user_id", "recipient__user_id", {"mutual": True}),
+)
+
+
+def covering_releases(*, reader, author, patient, category: str, when=None) -> QuerySet:
+    """The releases active at ``when`` under which ``reader`` may read what ``author``
+    writes about ``patient`` in ``category`` (the release part of the rule as
+    :func:`visible` applies it; the care team and the grants are checked there).
 
     ``reader``, ``author`` and ``patient`` are ids, instances or ``OuterRef``s, so one rule
     answers both "annotate these rows" and "would a record written now reach this reader?"
     (who may post in a case thread, which referrals still wait for a release).
     """
     when = when or timezone.now()
-    forward = Q(recipient__user=reader) & (
-        Q(discloser_clinician__user=author) | Q(discloser_clinic__clinicians__user=author)
-    )
-    backward = Q(mutual=True, discloser_clinician__user=reader, recipient__user=author)
-    releases = (
+    directions = Q()
+    for reader_column, author_column, condition in DIRECTIONS:
+        directions |= Q(**{reader_column: reader, author_column: author, **condition})
+    return (
         InformationRelease.objects.active_at(when)
-        .filter(forward | backward, patient=patient)
+        .filter(directions, patient=patient)
         .filter(**{f"scope_{category}": True})
-        .order_by("pk")
-        .values("pk")[:1]
     )
-    return Subquery(releases, output_field=models.BigIntegerField())
+
+
+def covering_release(*, reader, author, patient, category: str, when=None) -> Subquery:
+    """Subquery: the id of one release of :func:`covering_releases` (the lowest)."""
+    releases = covering_releases(
+        reader=reader, author=author, patient=patient, category=category, when=when
+    )
+    return Subquery(releases.order_by("pk").values("pk")[:1], output_field=models.BigIntegerField())
+
+
+class InRows(Func):
+    """``(a, b, ...) IN (SELECT x, y, ...)``: whether a row of values is among the rows of
+    a query. PostgreSQL hashes the query's rows once, so matching many rows costs one
+    pass over each side, not a lookup per row."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, row: list, rows: QuerySet):
+        rows = rows.order_by()  # a set: no ORDER BY to sort
+        super().__init__(*row, Subquery(rows, output_field=models.BigIntegerField()))
+
+    def as_sql(self, compiler, connection, **extra):
+        *row, rows = self.source_expressions
+        parts, params = [], []
+        for expression in row:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params += expression_params
+        rows_sql, rows_params = compiler.compile(rows)
+        return f"({', '.join(parts)}) IN {rows_sql}", [*params, *rows_params]
+
+
+def _covers(category: str, when) -> list[QuerySet]:
+    """Every (reader, patient, author) that a release active at ``when`` covers in
+    ``category``: one query per direction of the rule, for all patients at once."""
+    releases = InformationRelease.objects.active_at(when).filter(**{f"scope_{category}": True})
+    return [
+        releases.filter(**condition).values_list(reader_column, "patient_id", author_column)
+        for reader_column, author_column, condition in DIRECTIONS
+    ]
+
+
+def readable_by(
+    model: type[models.Model], queryset: QuerySet, *, reader: str, when=None
+) -> QuerySet:
+    """The rows of ``queryset`` whose reader may read them at ``when`` (default: now).
+
+    Each row names its reader's user id in ``reader`` (a field or an annotation), so one
+    SQL query asks the rule of :func:`visible` for many (record, reader) pairs at once:
+    the reader is an active clinician (not a clinic admin) and either wrote the record,
+    or the record is shared, the reader is on its patient's care team, holds the grant
+    row, and a release active at ``when`` covers it. Every part is a set of id tuples
+    read once (releases, care teams, grants), matched by hashing, not a query per row;
+    the reminder sweeps ask it of every subject and recipient in one pass.
+    """
+    kind = kind_of(model)
+    when = when or timezone.now()
+    reader_id = F(reader)
+    patient_id = F(f"{kind.patient_path}_id")
+    author_id = F(f"{kind.author_field}_id")
+
+    covered = Q()
+    for category in kind.categories:
+        term = Q()
+        for covers in _covers(category, when):
+            term |= Q(InRows([reader_id, patient_id, author_id], covers))
+        if kind.category_field:
+            term &= Q(**{kind.category_field: category})
+        covered |= term
+    clinicians = Clinician.objects.filter(user__is_active=True).exclude(
+        role=Clinician.Role.CLINIC_ADMIN
+    )
+    team = CareTeamMember.objects.values_list("clinician__user_id", "case__patient_id")
+    readable = Q(InRows([reader_id, patient_id], team))
+    if kind.addressee_field:
+        readable |= Q(**{f"{kind.addressee_field}_id": reader_id})
+    grants = kind.permission_model.objects.values_list("user_id", "content_object_id")
+    granted = InRows([reader_id, F("pk")], grants)
+    own = Q(**{f"{kind.author_field}_id": reader_id})
+    return queryset.filter(
+        Q(**{f"{reader}__in": clinicians.values("user_id")}),
+        own | (kind.shared_q() & readable & Q(granted) & covered),
+    )
 
 
 @dataclass(frozen=True)
