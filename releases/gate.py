@@ -154,9 +154,9 @@ def _clinician_reader(user: User) -> bool:
 # what the recipient writes. :func:`covering_releases` (one reader and author) and
 # :func:`readable_by` (many at once) are both built from it.
 DIRECTIONS: tuple[tuple[str, str, dict], ...] = (
-    ("recipient__user_id", "discloser_clinician__user_id", {}),
-    ("recipient__user_id", "discloser_clinic__clinicians__user_id", {}),
-    ("discloser_clinician__user_id", "recipient__user_id", {"mutual": True}),
+    ("recipient__user", "discloser_clinician__user", {}),
+    ("recipient__user", "discloser_clinic__clinicians__user", {}),
+    ("discloser_clinician__user", "recipient__user", {"mutual": True}),
 )
 
 
