@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 from django.db import models
@@ -96,51 +96,24 @@ def patient_id_of(subject: models.Model) -> int:
     return value.pk
 
 
-@dataclass(frozen=True)
-class Due:
-    """One reminder that should exist: the unique key of a Reminder row."""
-
-    kind: str
-    subject_type: str
-    subject_id: int
-    due_on: dt.date
-    recipient_id: int
-
-
 @dataclass
 class Evaluation:
     """What one kind's evaluator found: the due reminders, and the subjects it judged
     (None: every subject of its type; else the ids, for a sweep of some patients).
 
-    ``due`` is a query whose rows are (subject id, due date, recipient id), so the
-    service inserts and resolves in SQL without loading them, or a set of :class:`Due`
-    computed in Python."""
+    ``due`` is a query whose rows are (subject id, due date, recipient id): with the kind
+    and the subject type, the unique key of a Reminder row. The service inserts and
+    resolves from it in SQL, without loading the rows."""
 
     kind: str
     subject_type: str
-    due: QuerySet | set[Due]
+    due: QuerySet
     scope: set[int] | None
 
     def due_sql(self) -> tuple[str, list]:
         """SQL and parameters of the due rows: subject id, due date, recipient id."""
-        if isinstance(self.due, QuerySet):
-            sql, params = self.due.query.sql_with_params()
-            return sql, list(params)
-        rows = sorted(self.due, key=astuple)
-        return (
-            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::bigint[])",
-            [
-                [d.subject_id for d in rows],
-                [d.due_on for d in rows],
-                [d.recipient_id for d in rows],
-            ],
-        )
-
-    def keys(self) -> set[Due]:
-        """The due reminders as keys (tests and callers that want them in Python)."""
-        if not isinstance(self.due, QuerySet):
-            return set(self.due)
-        return {Due(self.kind, self.subject_type, *row) for row in self.due}
+        sql, params = self.due.query.sql_with_params()
+        return sql, list(params)
 
 
 # --- dates ----------------------------------------------------------------------------

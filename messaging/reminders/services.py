@@ -46,9 +46,11 @@ def _apply(evaluation: Evaluation, *, insert: bool = True) -> tuple[int, int]:
     evaluated subjects that are no longer due, in one SQL statement over the
     evaluation's due rows (computed once); returns (new rows, resolved rows).
 
-    The insert skips existing keys (``ON CONFLICT DO NOTHING``): a second sweep running
-    at the same moment inserts the same keys, the unique constraint keeps one row. The
-    stale rows are found by hashing the due keys (``NOT IN``; no key is NULL)."""
+    The insert skips existing keys (``ON CONFLICT DO NOTHING``, an index probe per due
+    row; the table's history is never hashed): a second sweep running at the same moment
+    inserts the same keys, the unique constraint keeps one row. The stale rows are found
+    by hashing the due keys (``NOT IN``; no key is NULL): a set the size of what is due
+    today, and open rows of one kind."""
     due_sql, due_params = evaluation.due_sql()
     scope_sql, scope_params = "", []
     if evaluation.scope is not None:
