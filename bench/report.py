@@ -96,20 +96,15 @@ def goals(result: dict) -> list[dict]:
         )
     sweeps = result.get("sweeps")
     if sweeps:
-        for label, suffix in (("first sweep", "sweep"), ("repeat sweep", "repeat")):
+        for label, refill, every in (
+            ("first sweep", "ratio_refill_sweep_to_sql", "ratio_all_sweeps_to_sql"),
+            ("repeat sweep", "ratio_refill_repeat_to_sql", "ratio_all_repeat_to_sql"),
+        ):
             out.append(
-                _goal(
-                    f"refill {label} / aggregate SQL",
-                    sweeps.get(f"ratio_refill_{suffix}_to_sql"),
-                    REFILL_SWEEP_GOAL,
-                )
+                _goal(f"refill {label} / aggregate SQL", sweeps.get(refill), REFILL_SWEEP_GOAL)
             )
             out.append(
-                _goal(
-                    f"all six, {label} / aggregate SQL",
-                    sweeps.get(f"ratio_all_{suffix}_to_sql"),
-                    ALL_SWEEPS_GOAL,
-                )
+                _goal(f"all six, {label} / aggregate SQL", sweeps.get(every), ALL_SWEEPS_GOAL)
             )
     return out
 
@@ -252,4 +247,6 @@ def markdown(result: dict) -> str:
 if __name__ == "__main__":  # python -m bench.report bench/results/<file>.json
     import sys
 
-    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
+    run = json.loads(Path(sys.argv[1]).read_text())
+    run["goals"] = goals(run)  # as this version of the bench judges them
+    print(markdown(run))
