@@ -185,7 +185,8 @@ def _with_team(queryset: QuerySet, cases: str, roles: list[str]) -> QuerySet:
     members = f"{prefix}care_team"
     return queryset.filter(
         **{
-            f"{prefix}status": Case.Status.OPEN,
+            # Reminders go to members of open cases (CareTeamQuerySet.reminding).
+            f"{members}__in": CareTeamMember.objects.reminding(),
             f"{members}__role_on_case__in": roles,
             f"{members}__clinician__user__is_active": True,
         }
@@ -370,17 +371,21 @@ def evaluate_quiet_case(today: dt.date, patient_ids: set[int] | None = None) -> 
     if patient_ids is not None:
         cases = cases.filter(patient_id__in=patient_ids)
     # The therapist's shared observations would reach a prescriber of the case now.
-    reach = CareTeamMember.objects.filter(
-        case=OuterRef("pk"),
-        role_on_case=CareTeamMember.RoleOnCase.PRESCRIBER,
-        clinician__user__is_active=True,
-    ).filter(
-        Exists(
-            gate.covering_releases(
-                reader=OuterRef("clinician__user_id"),
-                author=OuterRef(OuterRef("r_recipient")),
-                patient=OuterRef(OuterRef("patient_id")),
-                category=Category.OBSERVATIONS,
+    reach = (
+        CareTeamMember.objects.reminding()
+        .filter(
+            case=OuterRef("pk"),
+            role_on_case=CareTeamMember.RoleOnCase.PRESCRIBER,
+            clinician__user__is_active=True,
+        )
+        .filter(
+            Exists(
+                InformationRelease.objects.active_at(timezone.now())
+                .between(
+                    reader=OuterRef("clinician__user_id"), author=OuterRef(OuterRef("r_recipient"))
+                )
+                .covering(Category.OBSERVATIONS)
+                .filter(patient=OuterRef(OuterRef("patient_id")))
             )
         )
     )
@@ -397,9 +402,10 @@ def evaluate_release_expiring(today: dt.date, patient_ids: set[int] | None = Non
     """Active releases nearing their expiration date, with no newer release replacing them."""
     notices = {pk: _days(c.release_notice_days, "30,7") for pk, c in _clinics().items()}
     furthest = max((n[-1] for n in notices.values()), default=30)
+    # The release's one end instant (expires_at); its last day is the day before.
+    last_day = _date(TruncDate("expires_at") - Value(1))
     # The nearest notice that has passed: the smallest number of days at least the days
     # left, per clinic (a handful of clinics, each a few notices).
-    days_left = _days_between(F("expires_on"), Value(today))
     notice = SqlCase(
         *[
             When(patient__clinic_id=clinic_id, r_days_left__lte=day, then=Value(day))
@@ -410,7 +416,7 @@ def evaluate_release_expiring(today: dt.date, patient_ids: set[int] | None = Non
         output_field=models.IntegerField(),
     )
     others = InformationRelease.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")),
+        Q(expires_at__isnull=True) | Q(expires_at__gt=OuterRef("expires_at")),
         status=InformationRelease.Status.ACTIVE,
         patient_id=OuterRef("patient_id"),
         recipient_id=OuterRef("recipient_id"),
@@ -423,14 +429,15 @@ def evaluate_release_expiring(today: dt.date, patient_ids: set[int] | None = Non
     releases = (
         InformationRelease.objects.filter(
             status=InformationRelease.Status.ACTIVE,
-            expires_on__gte=today,
-            expires_on__lte=today + dt.timedelta(days=furthest),
+            expires_at__gt=start_of_day(today),
+            expires_at__lte=start_of_day(today + dt.timedelta(days=furthest + 1)),
         )
-        .annotate(r_days_left=days_left)
+        .annotate(r_expires_on=last_day)
+        .annotate(r_days_left=_days_between(F("r_expires_on"), Value(today)))
         .annotate(r_notice=notice)
         .filter(r_notice__isnull=False)
         .annotate(
-            r_due_on=_date(F("expires_on") - F("r_notice")),
+            r_due_on=_date(F("r_expires_on") - F("r_notice")),
             r_by_clinician=Exists(
                 others.filter(discloser_clinician_id=OuterRef("discloser_clinician_id"))
             ),
