@@ -27,6 +27,17 @@ def written(world):
     ]
 
 
+def release(world, **kwargs):
+    """A release from the therapist to the prescriber, active unless told."""
+    return make_release(
+        admin=world.clinic_admin.user,
+        patient=world.patient,
+        discloser=world.author,
+        recipient=world.recipient,
+        **kwargs,
+    )
+
+
 def bulk(world, readers):
     """(observation id, reader id) pairs readable_by lets through, for all readers at once."""
     rows = Observation.objects.none()
@@ -54,42 +65,21 @@ def one_by_one(world, readers):
 )
 def test_readable_by_agrees_with_visible(world, state, mutual, by_clinic):
     written(world)
-    make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        state=state,
-        scope=[Category.OBSERVATIONS],
-        mutual=mutual,
-        by_clinic=by_clinic,
-    )
+    release(world, state=state, scope=[Category.OBSERVATIONS], mutual=mutual, by_clinic=by_clinic)
     written(world)  # written under the release: granted on write
     assert bulk(world, READERS) == one_by_one(world, READERS)
 
 
 def test_a_release_for_another_category_lets_nothing_through(world):
     shared, _, own = written(world)
-    make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        scope=[Category.MEDICATIONS],
-    )
+    release(world, scope=[Category.MEDICATIONS])
     readable = bulk(world, ["recipient"])
     assert readable == {(own.pk, world.recipient.user.pk)} == one_by_one(world, ["recipient"])
 
 
 def test_readable_by_asks_one_query_for_any_number_of_pairs(world):
     written(world)
-    make_release(
-        admin=world.clinic_admin.user,
-        patient=world.patient,
-        discloser=world.author,
-        recipient=world.recipient,
-        mutual=True,
-    )
+    release(world, mutual=True)
     reader = Observation.objects.annotate(r_reader=Value(world.recipient.user.pk))
     few = count_queries(lambda: list(gate.readable_by(Observation, reader, reader="r_reader")))
     for _ in range(5):
