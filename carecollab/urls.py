@@ -25,6 +25,7 @@ urlpatterns = [
     path("messaging/", include("messaging.urls")),
     path("notifications/", include("notifications.urls")),
     path("assessments/", include("assessments.urls")),
+    path("alerts/", include("alerts.urls")),
     path("fhir/", include("fhir_exchange.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -58,6 +58,8 @@ class NoteForm(forms.ModelForm):
             "question",
             "evaluation_suggestion",
             "body",
+            "needs_attention_today",
+            "attention_reason",
             "shared",
         ]
         labels = {
@@ -65,11 +67,15 @@ class NoteForm(forms.ModelForm):
             "side_effects": "Side effects",
             "attitude_notes": "About the attitude",
             "body": "Note",
+            "needs_attention_today": "Needs the prescriber's attention today (a safety alert)",
+            "attention_reason": "Why, in a line",
             "shared": "Share with the care team (under the patient's release)",
         }
         help_texts = {
             "side_effects": "What the patient reports, in their words if useful.",
             "shared": "Untick for psychotherapy material: a private note never leaves you.",
+            "needs_attention_today": "Only for what cannot wait: the care team sees it first "
+            "on every page until someone acknowledges it with what was done.",
         }
         widgets = {
             "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -78,6 +84,7 @@ class NoteForm(forms.ModelForm):
             "question": forms.Textarea(attrs={"rows": 2}),
             "evaluation_suggestion": forms.Textarea(attrs={"rows": 2}),
             "body": forms.Textarea(attrs={"rows": 3}),
+            "attention_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, medications=None, preselect=(), writer_role: str = "", **kwargs):
@@ -132,11 +139,25 @@ class NoteForm(forms.ModelForm):
                 "attitudes",
                 "attitude_notes",
                 "evaluation_suggestion",
+                "attention_reason",
             )
         )
         if not filled and not self.errors:
             raise forms.ValidationError(
                 "The observation is empty: choose an adherence or a response, or write a note."
+            )
+        urgent = cleaned.get("needs_attention_today")
+        reason = (cleaned.get("attention_reason") or "").strip()
+        if urgent and not reason:
+            self.add_error("attention_reason", "Say why it needs attention today.")
+        if reason and not urgent:
+            self.add_error(
+                "attention_reason", "Tick 'needs attention today' as well, or leave this empty."
+            )
+        if cleaned.get("shared") is False and urgent:
+            self.add_error(
+                "needs_attention_today",
+                "A private note never leaves you: tick 'Share' to alert the prescriber.",
             )
         if cleaned.get("shared") is False:
             for name in ("question", "evaluation_suggestion"):
