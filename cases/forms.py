@@ -3,6 +3,11 @@ from django.utils import timezone
 
 from .models import Observation
 
+NO_READER = (
+    "No one else can read this now: no active release of the patient covers it. Ask the "
+    "clinic admin for a release (the patient signs it); until then, keep it in the note."
+)
+
 
 class LinkedMedicationField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
@@ -87,10 +92,31 @@ class NoteForm(forms.ModelForm):
             "attention_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, medications=None, preselect=(), writer_role: str = "", **kwargs):
+    confirm_unread = forms.BooleanField(
+        required=False,
+        label="Save it shared although no one can read it now",
+        help_text="It reaches the care team only once a release covers it.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        medications=None,
+        preselect=(),
+        writer_role: str = "",
+        readers=None,
+        **kwargs,
+    ):
         """``medications``: the patient's medications the writer may read (the choices);
-        ``preselect``: the ones to tick on a new note."""
+        ``preselect``: the ones to tick on a new note; ``readers``: who could read it
+        now if shared (``gate.readers_of_new_record``; None: not said)."""
         super().__init__(*args, **kwargs)
+        self.readers = readers
+        if readers is None or readers:
+            del self.fields["confirm_unread"]
+        elif not self.instance.pk:
+            # Nobody would read it: sharing is not the default.
+            self.initial.setdefault("shared", False)
         field = self.fields["medications"]
         if medications is None:
             del self.fields["medications"]
@@ -159,6 +185,16 @@ class NoteForm(forms.ModelForm):
                 "needs_attention_today",
                 "A private note never leaves you: tick 'Share' to alert the prescriber.",
             )
+        if self.readers == [] and cleaned.get("shared"):
+            for name in ("question", "needs_attention_today"):
+                if cleaned.get(name) and str(cleaned.get(name)).strip():
+                    self.add_error(name, NO_READER)
+            if not cleaned.get("confirm_unread") and not self.errors:
+                self.add_error(
+                    "confirm_unread",
+                    "No one can read this now (no active release covers it): untick "
+                    "'Share', or confirm that it should wait shared.",
+                )
         if cleaned.get("shared") is False:
             for name in ("question", "evaluation_suggestion"):
                 if (cleaned.get(name) or "").strip():

@@ -515,6 +515,37 @@ def _readers_of(row: dict, releases: list[dict]) -> set[int]:
     return readers
 
 
+def readers_of_new_record(*, author, patient_id: int, category: str, when=None) -> list:
+    """Who, besides ``author``, could read a shared record ``author`` writes now about the
+    patient in ``category``: the active clinicians of the patient's care team whom a
+    release active at ``when`` covers (the same rule as the grants and :func:`visible`),
+    in name order. Empty: nobody would read it."""
+    from django.contrib.auth import get_user_model
+
+    when = when or timezone.now()
+    row = {
+        "pk": None,
+        "author": author.pk,
+        "clinic": getattr(getattr(author, "clinician", None), "clinic_id", None),
+        "category": category,
+    }
+    ids = _readers_of(row, _covers_of_patients([patient_id], when).get(patient_id, []))
+    if not ids:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(
+            pk__in=ids,
+            is_active=True,
+            clinician__memberships__case__patient_id=patient_id,
+        )
+        .exclude(clinician__role=Clinician.Role.CLINIC_ADMIN)
+        .select_related("clinician")
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 @transaction.atomic
 def grants_rebuild(patient_ids: Iterable[int], *, when=None, batch: int = 500) -> int:
     """Make the guardian rows of these patients' shared records match the releases
