@@ -16,6 +16,9 @@ from .forms import AcknowledgeForm
 @require_http_methods(["GET", "POST"])
 def alert_detail(request, pk):
     alert = selectors.alert_for_user(request.user, pk)
+    if request.method == "POST" and not alert.is_open:
+        messages.error(request, "This alert was already acknowledged; it has ended for all.")
+        return redirect(alert)
     form = bind(AcknowledgeForm, request) if alert.is_open else None
     if form is not None and submitted(request, form):
         acknowledged = run_service(
