@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "carecollab.middleware.NoStoreForSignedInMiddleware",
     "releases.gate.RequestCacheMiddleware",
     "carecollab.middleware.RejectNulBytesMiddleware",
     "carecollab.middleware.MethodNotAllowedPageMiddleware",
@@ -101,8 +102,25 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must hold a clinic's morning: every read writes audit rows.
+    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
+    # when a transaction starts (no deadlock upgrading a read lock, which SQLite answers
+    # with "database is locked" at once); the busy timeout makes a writer wait its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The bench's reference page (/bench/reference/: a signed-in page that renders the base
+# template and nothing else), against which the bench reports every page. Off (404) unless
+# the bench turns it on.
+BENCH_REFERENCE_PAGE = env.bool("BENCH_REFERENCE_PAGE", default=False)
 
 # --- Authentication and sessions ------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -139,9 +157,17 @@ DUPLICATE_POST_SECONDS = env.int("DUPLICATE_POST_SECONDS", default=30)
 # Lock-out after repeated failed sign-ins (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-# Lock a username after repeated failures from anywhere, and an address that tries many.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Lock a username after repeated failures (from anywhere, and from one address), never
+# an address alone: a clinic signs in from behind one proxy address, and one person's
+# typos must not lock out everyone else there.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# The client's address, for the username + address lock: behind the TLS proxy the
+# deployment expects, the address that proxy saw (accounts.lockout.client_ip).
+# TRUSTED_PROXY_COUNT is how many proxies stand in front of the app; 0, the default,
+# reads REMOTE_ADDR only, so a client cannot choose its address with a header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
