@@ -105,8 +105,10 @@ class AlertAcknowledgement(models.Model):
         SEEN = "seen", "Seen in session"
         OTHER = "other", "Other"
 
-    alert = models.OneToOneField(
-        SafetyAlert, on_delete=models.PROTECT, related_name="acknowledgement"
+    # A foreign key (fixed once written, as every hop to a gated record's patient), one
+    # per alert by the constraint below.
+    alert = models.ForeignKey(
+        SafetyAlert, on_delete=models.PROTECT, related_name="acknowledgements"
     )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alert_acknowledgements"
@@ -121,6 +123,7 @@ class AlertAcknowledgement(models.Model):
 
     class Meta:
         ordering = ["-acknowledged_at"]
+        constraints = [models.UniqueConstraint(fields=["alert"], name="alert_acknowledged_once")]
 
     def __str__(self) -> str:
         return f"Acknowledgement of safety alert #{self.alert_id}"

@@ -36,16 +36,16 @@ def alert_readers(alert: SafetyAlert) -> list:
     """The prescribers and therapists on the patient's care team who may read the alert
     now (those who may read its source). Nobody else is told: the notification itself
     would disclose that something is wrong."""
+    members = CareTeamMember.objects.reminding().filter(
+        case__patient_id=alert.patient_id,
+        role_on_case__in=[
+            CareTeamMember.RoleOnCase.PRESCRIBER,
+            CareTeamMember.RoleOnCase.THERAPIST,
+        ],
+    )
     team = (
         get_user_model()
-        .objects.filter(
-            is_active=True,
-            clinician__memberships__case__patient_id=alert.patient_id,
-            clinician__memberships__role_on_case__in=[
-                CareTeamMember.RoleOnCase.PRESCRIBER,
-                CareTeamMember.RoleOnCase.THERAPIST,
-            ],
-        )
+        .objects.filter(is_active=True, clinician__memberships__in=members)
         .distinct()
         .order_by("pk")
     )

@@ -66,8 +66,9 @@ def assessment_record(
     shared: bool = True,
 ) -> Assessment:
     """Score and save a scale given to the patient; flag a positive safety item at once."""
-    if not CareTeamMember.objects.filter(case=case, clinician__user=administered_by).exists():
-        raise PermissionDenied("Only the case's care team records assessments.")
+    writers = CareTeamMember.objects.writing().filter(case=case, clinician__user=administered_by)
+    if not writers.exists():
+        raise PermissionDenied("Only the case's care team records assessments, while it is open.")
     try:
         scale = scales.get_scale(scale_code)
     except LookupError:

@@ -11,7 +11,7 @@ from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
 from cases.categories import Category
 from releases import gate
-from releases.selectors import shared_with
+from releases.selectors import readers_named, shared_with
 
 from . import scales, selectors, services
 from .forms import AssessmentForm
@@ -32,9 +32,7 @@ def assessment_create(request, patient_pk, scale):
     case = case_selectors.open_case_of_patient(patient)
     if case is None:
         raise Http404("No open case.")
-    readers = gate.readers_of_new_record(
-        author=request.user, patient_id=patient.pk, category=Category.ASSESSMENTS
-    )
+    readers = readers_named(request.user, patient, Category.ASSESSMENTS)
     form = bind(AssessmentForm, request, scale=scale, readers=readers)
     if submitted(request, form) and (
         assessment := run_service(

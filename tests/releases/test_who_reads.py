@@ -17,8 +17,7 @@ from django.utils import timezone
 from alerts.models import SafetyAlert
 from cases.categories import Category
 from cases.models import Observation
-from releases import gate
-from releases.selectors import release_states
+from releases.selectors import readers_named, release_states
 from tests.factories import CaseFactory, PatientFactory, on_team
 from tests.releasekit import share
 
@@ -35,9 +34,7 @@ STATES = {
 
 
 def readers(world, *, category=Category.OBSERVATIONS, author=None):
-    return gate.readers_of_new_record(
-        author=(author or world.author).user, patient_id=world.patient.pk, category=category
-    )
+    return readers_named((author or world.author).user, world.patient, category)
 
 
 def test_the_covered_prescriber_reads_what_the_therapist_writes_now(shared_world):
