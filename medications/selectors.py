@@ -12,6 +12,7 @@ from cases import selectors as case_selectors
 from cases.extensions import TimelineEntry
 from cases.models import Case, Clinician, Observation, ObservationReview, Patient
 from releases import gate
+from releases.selectors import NO_RELEASE, ReleaseState, release_states
 
 from .models import Medication, MedicationChange, RefillRequest
 
@@ -279,6 +280,7 @@ class CaseloadRow:
     open_refills: int = 0
     late_refills: int = 0
     open_questions: int = 0
+    release_state: ReleaseState = NO_RELEASE
 
     @property
     def days_since_observation(self) -> int | None:
@@ -386,5 +388,7 @@ def caseload(user, *, patient: Patient | None = None) -> list[CaseloadRow]:
         )
         for row in questions:
             rows[row["case__patient_id"]].open_questions = row["total"]
+    for pk, state in release_states(ids).items():
+        rows[pk].release_state = state
     # Stable sort: alphabetical within each group.
     return sorted(rows.values(), key=lambda row: not row.needs_attention)
