@@ -130,13 +130,19 @@ def test_no_scores_no_chart():
     assert charts.build_trend(PHQ9, [], [marker(10)], today=TODAY) is None
 
 
-def test_the_patient_chart_draws_only_the_changes_the_reader_may_read(shared_world):
-    world = shared_world
+def started_raised_and_scored(world):
+    """A medication started 60 days ago and raised 30 days ago, and three PHQ-9s."""
     today = timezone.localdate()
     medication = start_medication(world, today - dt.timedelta(days=60))
     change_dose(world, medication, today - dt.timedelta(days=30), "20 mg")
     for days, total in ((60, 18), (30, 16), (1, 8)):
         give(world, total, today - dt.timedelta(days=days))
+    return medication
+
+
+def test_the_patient_chart_draws_only_the_changes_the_reader_may_read(shared_world):
+    world = shared_world
+    started_raised_and_scored(world)
     # The therapist reads the prescriber's changes under the mutual release.
     therapist_view = selectors.trends_of_patient(world.author.user, world.patient)
     phq9 = therapist_view.trends[0]
@@ -243,11 +249,7 @@ def test_no_changes_no_lane():
 
 def test_the_patient_chart_has_its_medication_lane(shared_world):
     world = shared_world
-    today = timezone.localdate()
-    medication = start_medication(world, today - dt.timedelta(days=60))
-    change_dose(world, medication, today - dt.timedelta(days=30), "20 mg")
-    for days, total in ((60, 18), (30, 16), (1, 8)):
-        give(world, total, today - dt.timedelta(days=days))
+    medication = started_raised_and_scored(world)
     phq9 = selectors.trends_of_patient(world.author.user, world.patient).trends[0]
     lane_bars = bars(phq9.lane_svg)
     assert [bar.get("data-dose") for bar in lane_bars] == ["10 mg", "20 mg"]
