@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carecollab.forms import EnteredInErrorForm
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
@@ -13,6 +14,7 @@ from releases import gate
 
 from . import scales, selectors, services
 from .forms import AssessmentForm
+from .models import Assessment
 
 
 def _scale_or_404(code: str) -> scales.Scale:
@@ -51,6 +53,31 @@ def assessment_create(request, patient_pk, scale):
 def assessment_detail(request, pk):
     assessment = selectors.assessment_for_user(request.user, pk)
     return render(request, "assessments/assessment_detail.html", {"assessment": assessment})
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def assessment_entered_in_error(request, pk):
+    assessment = gate.get_own_for_user(request.user, Assessment, pk)
+    form = bind(EnteredInErrorForm, request)
+    if submitted(request, form) and run_service(
+        form,
+        services.assessment_mark_entered_in_error,
+        assessment=assessment,
+        author=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, "Marked as entered in error: it no longer counts.")
+        return redirect(assessment)
+    context = {
+        "form": form,
+        "patient": assessment.case.patient,
+        "what": f"{assessment.given_on:%Y-%m-%d} · {assessment.scale} {assessment.total}",
+        "consequence": "It leaves the chart, the response and remission lines and the "
+        "not-improving list.",
+        "back": assessment.get_absolute_url(),
+    }
+    return render(request, "entered_in_error_form.html", context)
 
 
 @clinician_required

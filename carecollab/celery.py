@@ -13,6 +13,7 @@ does not pile up sweeps that would all run at once when they come back.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecollab.settings")
 
@@ -42,6 +43,13 @@ BEAT_SCHEDULE = {
         "task": "releases.sweep_releases",
         "schedule": 15 * MINUTE,
         "options": {"expires": 14 * MINUTE},
+    },
+    # Planned titration and taper steps take effect on their dates (once each: a claim).
+    # Early in the day, so the day's step is in effect before the clinic opens.
+    "planned-steps": {
+        "task": "medications.planned_steps_take_effect",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 23 * 60 * MINUTE},
     },
 }
 

@@ -286,9 +286,11 @@ def evaluate_late_refill(today: dt.date, patient_ids: set[int] | None = None) ->
     people = _people(patients)
     # Who has written about the patient since (the exploration may be private).
     written: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
-    for patient_id, author_id, created_at in Observation.objects.filter(
-        case__patient_id__in=patients, created_at__gte=since
-    ).values_list("case__patient_id", "author_id", "created_at"):
+    for patient_id, author_id, created_at in (
+        Observation.objects.in_effect()
+        .filter(case__patient_id__in=patients, created_at__gte=since)
+        .values_list("case__patient_id", "author_id", "created_at")
+    ):
         written[(patient_id, author_id)].append(created_at)
     readable = _readable(
         RefillRequest,
@@ -332,7 +334,8 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
     points_by_clinic = {pk: _days(c.checkin_days, "7,28") for pk, c in clinics.items()}
     longest = max((p[-1] for p in points_by_clinic.values()), default=28)
     oldest = today - dt.timedelta(days=longest + CHECKIN_GRACE_DAYS)
-    changes = MedicationChange.objects.filter(
+    # Changes and observations entered in error do not count (``in_effect``).
+    changes = MedicationChange.objects.in_effect().filter(
         kind__in=CHECKIN_KINDS, effective_on__gte=oldest, effective_on__lte=today
     )
     if patient_ids is not None:
@@ -352,9 +355,11 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
     # Every check-in-worthy change of the medications involved, to find later ones.
     chain_ids = {row[3] for row in rows} | {row[4] for row in rows if row[4]}
     later_changes: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for pk, medication_id, effective_on in MedicationChange.objects.filter(
-        kind__in=CHECKIN_KINDS, medication_id__in=chain_ids, effective_on__lte=today
-    ).values_list("pk", "medication_id", "effective_on"):
+    for pk, medication_id, effective_on in (
+        MedicationChange.objects.in_effect()
+        .filter(kind__in=CHECKIN_KINDS, medication_id__in=chain_ids, effective_on__lte=today)
+        .values_list("pk", "medication_id", "effective_on")
+    ):
         later_changes[medication_id].append((effective_on, pk))
 
     candidates: dict[int, tuple[int, dt.date, dt.date, set[int]]] = {}
@@ -379,12 +384,16 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
     patients = {c[0] for c in candidates.values()}
     earliest = min((c[2] for c in candidates.values()), default=today)
     observations_by_patient: dict[int, list[tuple[int, dt.date, bool]]] = defaultdict(list)
-    for observation_id, patient_id, observed_on, adherence, response in Observation.objects.filter(
-        shared=True,
-        case__patient_id__in=patients,
-        observed_on__gte=earliest,
-        observed_on__lte=today,
-    ).values_list("pk", "case__patient_id", "observed_on", "adherence", "response"):
+    for observation_id, patient_id, observed_on, adherence, response in (
+        Observation.objects.in_effect()
+        .filter(
+            shared=True,
+            case__patient_id__in=patients,
+            observed_on__gte=earliest,
+            observed_on__lte=today,
+        )
+        .values_list("pk", "case__patient_id", "observed_on", "adherence", "response")
+    ):
         observations_by_patient[patient_id].append(
             (observation_id, observed_on, bool(adherence or response))
         )
@@ -445,7 +454,11 @@ def evaluate_quiet_case(today: dt.date, patient_ids: set[int] | None = None) -> 
     active release, asking the therapist to share is noise)."""
     clinics = _clinics()
     cases = Case.objects.filter(status=Case.Status.OPEN).annotate(
-        last_shared=Max("observations__observed_on", filter=Q(observations__shared=True))
+        # Only observations in effect (not entered in error) count.
+        last_shared=Max(
+            "observations__observed_on",
+            filter=Q(observations__shared=True, observations__entered_in_error_at__isnull=True),
+        )
     )
     if patient_ids is not None:
         cases = cases.filter(patient_id__in=patient_ids)
