@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 SIGNED_IN_AT = "carecollab_signed_in_at"
 
@@ -120,4 +121,21 @@ class DuplicateSubmissionMiddleware:
                 "at": now,
                 "location": response["Location"],
             }
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    """Tell browsers and proxies to keep no copy of a page a signed-in user sees.
+
+    Every such page may hold PHI; the back button on a shared computer after sign-out,
+    or a caching proxy, must not show it again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

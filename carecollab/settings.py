@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "carecollab.middleware.NoStoreForSignedInMiddleware",
     "releases.gate.RequestCacheMiddleware",
     "carecollab.middleware.RejectNulBytesMiddleware",
     "carecollab.middleware.MethodNotAllowedPageMiddleware",
@@ -100,6 +101,18 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must hold a clinic's morning: every read writes audit rows.
+    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
+    # when a transaction starts (no deadlock upgrading a read lock, which SQLite answers
+    # with "database is locked" at once); the busy timeout makes a writer wait its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -138,9 +151,17 @@ DUPLICATE_POST_SECONDS = env.int("DUPLICATE_POST_SECONDS", default=30)
 # Lock-out after repeated failed sign-ins (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-# Lock a username after repeated failures from anywhere, and an address that tries many.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Lock a username after repeated failures (from anywhere, and from one address), never
+# an address alone: a clinic signs in from behind one proxy address, and one person's
+# typos must not lock out everyone else there.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# The client's address, for the username + address lock: behind the TLS proxy the
+# deployment expects, the address that proxy saw (accounts.lockout.client_ip).
+# TRUSTED_PROXY_COUNT is how many proxies stand in front of the app; 0, the default,
+# reads REMOTE_ADDR only, so a client cannot choose its address with a header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -210,9 +231,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery and Redis -------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-# Without Redis (the embedded default) tasks run in-process, at once.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without Redis (the embedded default) the broker is kombu's filesystem transport: one
+# folder under var/ holds the queue, so a worker and beat run beside the web server
+# with no service at all (./scripts/run starts them). Its folders are made by
+# carecollab/celery.py.
+CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Without Redis and without a worker (manage.py run by hand, a cron job) tasks run
+# in-process, at once; ./scripts/run sets CELERY_TASK_ALWAYS_EAGER=false because it
+# starts a worker on the filesystem broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -223,11 +251,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 # A task Redis hands out and nobody acknowledges comes back after this; tasks never use
 # countdowns longer than this (reminders are rows in the database, not delayed tasks).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+if not REDIS_URL:
+    # Producers write into the folder the worker reads: one folder in and out.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(CELERY_BROKER_DIR / "queue"),
+        data_folder_out=str(CELERY_BROKER_DIR / "queue"),
+        control_folder=str(CELERY_BROKER_DIR / "control"),
+        store_processed=False,
+    )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE: dict = {}
+# How often beat enqueues each sweep (seconds); a test shortens them.
+BEAT_SWEEP_SECONDS = env.int("BEAT_SWEEP_SECONDS", default=15 * 60)
+BEAT_REDELIVER_SECONDS = env.int("BEAT_REDELIVER_SECONDS", default=5 * 60)
 
 # --- Audit ------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -4,6 +4,7 @@ from .selectors import unread_notification_count
 
 
 def unread(request) -> dict:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on a page refused before auth ran
+    if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_notification_count(request.user)}
+    return {"unread_notifications": unread_notification_count(user)}

@@ -23,6 +23,8 @@ print(json.dumps({
     "broker": app.conf.broker_url, "email": settings.EMAIL_BACKEND,
     "idle": settings.SESSION_COOKIE_AGE, "absolute": settings.SESSION_ABSOLUTE_HOURS,
     "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "broker_options": app.conf.broker_transport_options,
+    "sweep_every": app.conf.beat_schedule["reminders-sweep"]["schedule"],
 }))
 """
 
@@ -69,9 +71,26 @@ def test_embedded_default_is_sqlite_in_the_project_folder_with_eager_tasks_and_c
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(ROOT / "db.sqlite3")
     assert values["eager"] is True
-    assert values["broker"].startswith("memory://")
+    assert values["broker"].startswith("filesystem://")
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
     assert values["atomic"] is True
+
+
+def test_scripts_run_turns_eager_off_for_its_worker_on_a_broker_folder_and_beat_is_tunable(
+    tmp_path,
+):
+    values = probe(
+        CELERY_TASK_ALWAYS_EAGER="false",
+        CELERY_BROKER_DIR=str(tmp_path / "broker"),
+        BEAT_SWEEP_SECONDS="7",
+    )
+    assert values["eager"] is False
+    assert values["broker"].startswith("filesystem://")
+    queue = str(tmp_path / "broker" / "queue")
+    assert values["broker_options"]["data_folder_in"] == queue
+    assert values["broker_options"]["data_folder_out"] == queue
+    assert (tmp_path / "broker" / "queue").is_dir()  # the transport needs it made
+    assert values["sweep_every"] == 7
 
 
 def test_database_redis_and_hosts_come_from_the_environment():
