@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecollab.forms import EnteredInErrorForm
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
@@ -59,25 +59,16 @@ def assessment_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def assessment_entered_in_error(request, pk):
     assessment = gate.get_own_for_user(request.user, Assessment, pk)
-    form = bind(EnteredInErrorForm, request)
-    if submitted(request, form) and run_service(
-        form,
+    return entered_in_error_page(
+        request,
         services.assessment_mark_entered_in_error,
-        assessment=assessment,
-        author=request.user,
-        **form.cleaned_data,
-    ):
-        messages.success(request, "Marked as entered in error: it no longer counts.")
-        return redirect(assessment)
-    context = {
-        "form": form,
-        "patient": assessment.case.patient,
-        "what": f"{assessment.given_on:%Y-%m-%d} · {assessment.scale} {assessment.total}",
-        "consequence": "It leaves the chart, the response and remission lines and the "
+        record={"assessment": assessment},
+        patient=assessment.case.patient,
+        what=f"{assessment.given_on:%Y-%m-%d} · {assessment.scale} {assessment.total}",
+        back=assessment.get_absolute_url(),
+        consequence="It leaves the chart, the response and remission lines and the "
         "not-improving list.",
-        "back": assessment.get_absolute_url(),
-    }
-    return render(request, "entered_in_error_form.html", context)
+    )
 
 
 @clinician_required

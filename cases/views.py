@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecollab.forms import EnteredInErrorForm
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from releases import gate
 from releases import selectors as release_selectors
@@ -232,23 +232,14 @@ def observation_review(request, pk):
 @require_http_methods(["GET", "POST"])
 def observation_entered_in_error(request, pk):
     observation = gate.get_own_for_user(request.user, Observation, pk)
-    form = bind(EnteredInErrorForm, request)
-    if submitted(request, form) and run_service(
-        form,
+    return entered_in_error_page(
+        request,
         services.observation_mark_entered_in_error,
-        observation=observation,
-        author=request.user,
-        **form.cleaned_data,
-    ):
-        messages.success(request, "Marked as entered in error: it no longer counts.")
-        return redirect(observation)
-    context = {
-        "form": form,
-        "patient": observation.case.patient,
-        "what": f"Observation of {observation.observed_on:%Y-%m-%d}",
-        "back": observation.get_absolute_url(),
-    }
-    return render(request, "entered_in_error_form.html", context)
+        record={"observation": observation},
+        patient=observation.case.patient,
+        what=f"Observation of {observation.observed_on:%Y-%m-%d}",
+        back=observation.get_absolute_url(),
+    )
 
 
 @clinician_required

@@ -61,6 +61,7 @@ _PER_DAY = [
     ),
 ]
 MAX_PER_DOSE = Decimal(100)
+DAILY_PLACES = Decimal("0.0001")
 MAX_PER_DAY = Decimal(24)
 
 
@@ -120,7 +121,9 @@ class Dose:
     def daily(self) -> Decimal | None:
         if self.amount is None or self.per_dose is None or self.per_day is None:
             return None
-        return (self.amount * self.per_dose * self.per_day).normalize()
+        # Four decimal places, as stored (0.125 mg x 0.25 x 1.5 is 0.0469 mg a day).
+        daily = (self.amount * self.per_dose * self.per_day).quantize(DAILY_PLACES)
+        return daily.normalize()
 
     @property
     def daily_display(self) -> str:

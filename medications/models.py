@@ -88,6 +88,17 @@ class DoseUnit(models.TextChoices):
     UNIT = "unit", "unit(s)"
 
 
+def units_per_dose_field() -> models.DecimalField:
+    """How many tablets, capsules, mL... each time (a medication's, a planned step's)."""
+    return models.DecimalField(
+        "quantity per dose", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
+
+def doses_per_day_field() -> models.DecimalField:
+    return models.DecimalField("doses a day", max_digits=4, decimal_places=1, null=True, blank=True)
+
+
 class FormularyEntry(models.Model):
     """One medication of the psychotropic formulary.
 
@@ -218,12 +229,8 @@ class Medication(models.Model):
     # the rules on the total daily dose do not apply.
     strength_amount = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     strength_unit = models.CharField(max_length=10, choices=DoseUnit.choices, blank=True)
-    units_per_dose = models.DecimalField(
-        "quantity per dose", max_digits=6, decimal_places=2, null=True, blank=True
-    )
-    doses_per_day = models.DecimalField(
-        "doses a day", max_digits=4, decimal_places=1, null=True, blank=True
-    )
+    units_per_dose = units_per_dose_field()
+    doses_per_day = doses_per_day_field()
     start_date = models.DateField(default=timezone.localdate)
     stop_date = models.DateField(null=True, blank=True)
     prescriber = models.ForeignKey(
@@ -401,12 +408,8 @@ class PlannedStep(models.Model):
     strength = models.CharField(max_length=60)
     directions = models.CharField("dose and directions", max_length=200)
     frequency = models.CharField(max_length=60, blank=True)
-    units_per_dose = models.DecimalField(
-        "quantity per dose", max_digits=6, decimal_places=2, null=True, blank=True
-    )
-    doses_per_day = models.DecimalField(
-        "doses a day", max_digits=4, decimal_places=1, null=True, blank=True
-    )
+    units_per_dose = units_per_dose_field()
+    doses_per_day = doses_per_day_field()
     daily_dose = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     dose_unit = models.CharField(max_length=10, choices=DoseUnit.choices, blank=True)
     reason = models.TextField(blank=True)

@@ -100,28 +100,28 @@ def medication_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """The patient's medication changes the user may read, as timeline entries. Starts,
     dose changes, switches and stops are marked as shifts (``extra["shift"]``), so the
     patient page can show how long after one each observation was made."""
-    entries = []
-    for change in changes_visible_to(user, patient=patient):
-        medication_ids = {change.medication_id}
-        if change.switched_to_id:
-            medication_ids.add(change.switched_to_id)
-        entries.append(
-            TimelineEntry(
-                when=change.effective_on,
-                kind="medication-change",
-                template="medications/_timeline_change.html",
-                obj=change,
-                extra={
-                    # A change entered in error stays on the timeline, struck through, and
-                    # no observation counts its days from it.
-                    "shift": change.kind in SHIFT_KINDS and not change.is_entered_in_error,
-                    "in_error": change.is_entered_in_error,
-                    "medication_ids": medication_ids,
-                    "label": change_label(change),
-                },
-            )
-        )
-    return entries
+    return [_change_entry(change) for change in changes_visible_to(user, patient=patient)]
+
+
+def _change_entry(change: MedicationChange) -> TimelineEntry:
+    """A change as a timeline entry: a shift (starts, dose changes, switches and stops)
+    that observations count their days from, unless it was entered in error (it stays
+    on the timeline, struck through)."""
+    medication_ids = {change.medication_id}
+    if change.switched_to_id:
+        medication_ids.add(change.switched_to_id)
+    return TimelineEntry(
+        when=change.effective_on,
+        kind="medication-change",
+        template="medications/_timeline_change.html",
+        obj=change,
+        extra={
+            "shift": change.kind in SHIFT_KINDS and not change.is_entered_in_error,
+            "in_error": change.is_entered_in_error,
+            "medication_ids": medication_ids,
+            "label": change_label(change),
+        },
+    )
 
 
 # --- planned steps ----------------------------------------------------------------------
@@ -250,43 +250,33 @@ def review_queue(user, *, limit: int = REVIEW_PAGE_SIZE) -> tuple[list[ReviewGro
     observations = list(queue[:limit])
     total = observations[0].queue_total if observations else 0
     patient_ids = {observation.case.patient_id for observation in observations}
-    changes = list(
-        changes_visible_to(user)
-        .in_effect()
-        .filter(medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS)
-        .order_by("effective_on", "created_at")
-    )
-    # Each observation looks only at its own patient's changes (a dict, not a scan of all).
-    changes_of: dict[int, list[MedicationChange]] = {}
-    for change in changes:
-        changes_of.setdefault(change.medication.patient_id, []).append(change)
-    groups: dict[int, ReviewGroup] = {}
+    # Which change each observation follows is the timeline's rule
+    # (``cases.selectors.place_after_changes``), applied to each patient's entries.
+    entries_of: dict[int, list[TimelineEntry]] = {}
+    for change in changes_visible_to(user).filter(
+        medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS
+    ):
+        entries_of.setdefault(change.medication.patient_id, []).append(_change_entry(change))
+    placed = []
     for observation in observations:
-        observation.after_change = _latest_change_before(
-            observation, changes_of.get(observation.case.patient_id, [])
+        entry = TimelineEntry(
+            when=observation.observed_on,
+            kind="observation",
+            template="",
+            obj=observation,
+            extra={"medication_ids": {m.pk for m in observation.readable_medications}},
         )
+        entries_of.setdefault(observation.case.patient_id, []).append(entry)
+        placed.append(entry)
+    for entries in entries_of.values():
+        case_selectors.place_after_changes(entries)
+    groups: dict[int, ReviewGroup] = {}
+    for entry in placed:
+        observation = entry.obj
+        observation.after_change = entry.extra.get("after_change")
         patient = observation.case.patient
         groups.setdefault(patient.pk, ReviewGroup(patient=patient)).observations.append(observation)
     return list(groups.values()), total
-
-
-def _latest_change_before(observation: Observation, changes: list[MedicationChange]) -> dict | None:
-    """The latest of the patient's ``changes`` (in date order) on or before the observation."""
-    linked = {medication.pk for medication in observation.readable_medications}
-    best = None
-    for change in changes:
-        if change.effective_on > observation.observed_on:
-            break
-        ids = {change.medication_id, change.switched_to_id}
-        if not linked or linked & ids:
-            best = change
-    if best is None:
-        return None
-    return {
-        "days": (observation.observed_on - best.effective_on).days,
-        "change": best,
-        "label": change_label(best),
-    }
 
 
 def review_records(groups: list[ReviewGroup]) -> list:

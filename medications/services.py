@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from carecollab.posting import refusal_text
 from cases import services as case_services
 from cases.models import CareTeamMember, Case, Clinician, Patient
 from releases import gate
@@ -1106,9 +1107,9 @@ def planned_step_take_effect(*, step_id: int, today: dt.date | None = None) -> b
             try:
                 with transaction.atomic():
                     change = _take_effect(step, medication)
-            except ValidationError as error:
+            except (ValidationError, PermissionDenied) as error:
                 step.status = PlannedStep.Status.NOT_APPLIED
-                step.outcome = " ".join(error.messages)[:300]
+                step.outcome = refusal_text(error)[:300]
                 step.save(update_fields=["status", "outcome", "updated_at"])
                 return False
             step.change = change
@@ -1117,6 +1118,8 @@ def planned_step_take_effect(*, step_id: int, today: dt.date | None = None) -> b
 
 
 def _take_effect(step: PlannedStep, medication: Medication) -> MedicationChange:
+    # Still the medication's prescriber on the patient's care team, as when planned.
+    _require_on_team(medication.patient, step.author, Role.PRESCRIBER, "plans doses")
     _require_active(medication)
     current = medication.daily_dose
     if current is None or step.daily_dose is None:

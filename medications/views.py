@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecollab.forms import EnteredInErrorForm
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from cases import extensions
 from cases import selectors as case_selectors
@@ -294,24 +294,16 @@ def change_entered_in_error(request, pk):
     )
     if not services.may_mark_change_in_error(change, request.user):
         raise gate.refuse(request.user, MedicationChange, pk, reason="not the author")
-    form = bind(EnteredInErrorForm, request)
-    if submitted(request, form) and run_service(
-        form,
+    return entered_in_error_page(
+        request,
         services.medication_change_mark_entered_in_error,
-        change=change,
-        author=request.user,
-        **form.cleaned_data,
-    ):
-        messages.success(request, "Marked as entered in error; the dose is back as it was.")
-        return redirect("medications:detail", change.medication_id)
-    context = {
-        "form": form,
-        "patient": change.medication.patient,
-        "what": f"{change.effective_on:%Y-%m-%d} · {selectors.change_label(change)}",
-        "consequence": "The dose goes back to what it was before this change.",
-        "back": reverse("medications:detail", args=[change.medication_id]),
-    }
-    return render(request, "entered_in_error_form.html", context)
+        record={"change": change},
+        patient=change.medication.patient,
+        what=f"{change.effective_on:%Y-%m-%d} · {selectors.change_label(change)}",
+        back=reverse("medications:detail", args=[change.medication_id]),
+        consequence="The dose goes back to what it was before this change.",
+        success="Marked as entered in error; the dose is back as it was.",
+    )
 
 
 # --- therapist ------------------------------------------------------------------------

@@ -259,3 +259,10 @@ def test_the_migration_gives_rows_on_file_their_numbers_where_the_text_says_them
     assert unreadable.daily_dose is None
     assert unreadable.strength == "300 mg/5 ml"  # the text stays
     assert readable.changes.get().daily_dose_after == 50
+
+
+def test_a_daily_dose_keeps_four_decimal_places_as_stored():
+    dose = dosing.Dose(
+        amount=Decimal("0.125"), unit="mg", per_dose=Decimal("0.25"), per_day=Decimal("1.5")
+    )
+    assert dose.daily == Decimal("0.0469")

@@ -300,3 +300,29 @@ def test_the_author_marks_an_observation_and_an_assessment_on_their_pages(shared
     client.force_login(shared_world.recipient.user)
     url = reverse("cases:observation_entered_in_error", args=[observation.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_fhir_export_says_entered_in_error_and_skips_the_change(shared_world, client):
+    from tests.fhir.fhirkit import export, parse_bundle, resources
+
+    medication = start(shared_world)
+    wrong = increase(shared_world, medication)
+    mark(shared_world, wrong)
+    observation = observe(shared_world, 3)
+    case_services.observation_mark_entered_in_error(
+        observation=observation, author=shared_world.author.user, reason="Wrong patient"
+    )
+    assessment = give(shared_world, 12, days_ago(2))
+    assessment_services.assessment_mark_entered_in_error(
+        assessment=assessment, author=shared_world.author.user, reason="Wrong patient"
+    )
+    client.force_login(shared_world.author.user)
+    bundle = parse_bundle(export(client, shared_world.patient).content)
+    statuses = {r["id"]: r["status"] for r in resources(bundle, "Observation")}
+    assert statuses[f"observation-{observation.pk}"] == "entered-in-error"
+    assert statuses[f"assessment-{assessment.pk}"] == "entered-in-error"
+    (answers,) = resources(bundle, "QuestionnaireResponse")
+    assert answers["status"] == "entered-in-error"
+    doses = " ".join(str(r.get("dosage", "")) for r in resources(bundle, "MedicationStatement"))
+    assert "100 mg" not in doses  # the increase entered in error made no dose period
+    assert "50 mg" in doses

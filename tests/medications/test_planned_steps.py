@@ -284,3 +284,16 @@ def test_the_plan_pages_refuse_the_therapist(shared_world, client):
     assert response.status_code in (403, 404)
     step.refresh_from_db()
     assert step.status == PlannedStep.Status.PLANNED
+
+
+def test_a_step_does_not_take_effect_once_its_prescriber_left_the_care_team(shared_world, clock):
+    from cases.models import CareTeamMember
+
+    medication = start(shared_world)
+    first, *_ = titration(shared_world, medication)
+    CareTeamMember.objects.filter(clinician=shared_world.recipient).delete()
+    clock.move_to(at(day(7)))
+    assert tasks.planned_steps_take_effect() == {"due": 1, "applied": 0}
+    first.refresh_from_db()
+    assert first.status == PlannedStep.Status.NOT_APPLIED
+    assert "care team" in first.outcome
