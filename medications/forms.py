@@ -500,6 +500,8 @@ class PlanForm(forms.Form):
                 copy = deepcopy(field)
                 copy.label = f"Step {row}: {(field.label or name.replace('_', ' ')).lower()}"
                 copy.required = False
+                if row > 1:  # said once, on the first row
+                    copy.help_text = ""
                 self.fields[f"step{row}_{name}"] = copy
                 names.append(f"step{row}_{name}")
             self.rows.append(names)
