@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import ENTERED_IN_ERROR_TEXT_FIELDS, Case, EnteredInError
 
 from . import scales
 
 
-class Assessment(EnteredInError):
+class Assessment(EnteredInError, FixedOnceWritten):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     # The scale's code in scales.SCALE_DATA; not a choices field, so a new scale needs
     # no migration.

@@ -54,6 +54,11 @@ BEAT_SCHEDULE = {
         "task": "releases.sweep_releases",
         **every(settings.BEAT_SWEEP_SECONDS),
     },
+    # Escalate safety alerts not acknowledged within their clinic's window.
+    "alerts-escalate": {
+        "task": "alerts.escalate_alerts",
+        **every(settings.BEAT_ALERTS_SECONDS),
+    },
     # Planned titration and taper steps take effect on their dates (once each: a claim),
     # early in the day so the day's step is in effect before the clinic opens; a day
     # missed (beat down) is caught up by the next run or when beat starts.

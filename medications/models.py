@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import (
     ENTERED_IN_ERROR_TEXT_FIELDS,
     Clinic,
@@ -202,7 +203,7 @@ class FormularyEntry(models.Model):
                 )
 
 
-class Medication(models.Model):
+class Medication(FixedOnceWritten):
     class Route(models.TextChoices):
         ORAL = "oral", "By mouth"
         SUBLINGUAL = "sublingual", "Under the tongue"
@@ -350,7 +351,7 @@ class Medication(models.Model):
             raise ValidationError({"stop_date": "An active medication has no stop date."})
 
 
-class MedicationChange(EnteredInError):
+class MedicationChange(EnteredInError, FixedOnceWritten):
     class Kind(models.TextChoices):
         START = "start", "Started"
         INCREASE = "increase", "Dose increased"
@@ -387,7 +388,7 @@ class MedicationChange(EnteredInError):
         return f"Medication change #{self.pk} ({self.kind}) of {self.effective_on:%Y-%m-%d}"
 
 
-class PlannedStep(models.Model):
+class PlannedStep(FixedOnceWritten):
     """One step of a planned titration or taper: the dose the medication takes on its
     date. The prescriber plans the steps ahead; a daily task makes each take effect on
     its date, exactly once (a conditional claim), as an INCREASE or DECREASE change
@@ -456,7 +457,7 @@ class PlannedStep(models.Model):
         )
 
 
-class RefillRequest(models.Model):
+class RefillRequest(FixedOnceWritten):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         SENT = "sent", "Sent to pharmacy"
@@ -541,18 +542,37 @@ class RefillRequestUserObjectPermission(UserObjectPermissionBase):
 
 
 auditlog.register(FormularyEntry)
-# The dose numbers are clinical values: masked in audit diffs like the text.
-DOSE_FIELDS = ["strength_amount", "strength_unit", "units_per_dose", "doses_per_day"]
+# Clinical values are masked in the change log: it keeps who changed which field when,
+# without becoming a second copy of the medication list (the dose numbers too).
+MEDICATION_CLINICAL_FIELDS = [
+    "name",
+    "strength",
+    "directions",
+    "route",
+    "frequency",
+    "formulary_entry",
+    "controlled_schedule",
+    "strength_amount",
+    "strength_unit",
+    "units_per_dose",
+    "doses_per_day",
+]
 CHANGE_DOSE_FIELDS = ["daily_dose_before", "daily_dose_after", "dose_unit", "previous_dose"]
 auditlog.register(
     Medication,
     m2m_fields={"observations"},
-    mask_fields=DOSE_FIELDS,
+    mask_fields=MEDICATION_CLINICAL_FIELDS,
     mask_callable="releases.audit.redact",
 )
 auditlog.register(
     MedicationChange,
-    mask_fields=["reason", *CHANGE_DOSE_FIELDS, *ENTERED_IN_ERROR_TEXT_FIELDS],
+    mask_fields=[
+        "from_value",
+        "to_value",
+        "reason",
+        *CHANGE_DOSE_FIELDS,
+        *ENTERED_IN_ERROR_TEXT_FIELDS,
+    ],
     mask_callable="releases.audit.redact",
 )
 auditlog.register(
@@ -566,6 +586,7 @@ auditlog.register(
         "daily_dose",
         "dose_unit",
         "reason",
+        "outcome",
     ],
     mask_callable="releases.audit.redact",
 )

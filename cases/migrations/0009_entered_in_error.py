@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_clinic_mrn_system'),
+        ('cases', '0008_safety_alert_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
