@@ -73,8 +73,9 @@ def assessment_record(
     shared: bool = True,
 ) -> Assessment:
     """Score and save a scale given to the patient; flag a positive safety item at once."""
-    if not CareTeamMember.objects.filter(case=case, clinician__user=administered_by).exists():
-        raise PermissionDenied("Only the case's care team records assessments.")
+    writers = CareTeamMember.objects.writing().filter(case=case, clinician__user=administered_by)
+    if not writers.exists():
+        raise PermissionDenied("Only the case's care team records assessments, while it is open.")
     try:
         scale = scales.get_scale(scale_code)
     except LookupError:
@@ -106,14 +107,14 @@ def safety_recipients(assessment: Assessment) -> list:
     assessment now (its author always may). A clinician without a covering release is
     not told: the notification itself would disclose that something is wrong."""
     User = get_user_model()
-    team = User.objects.filter(
-        is_active=True,
-        clinician__memberships__case__patient_id=assessment.case.patient_id,
-        clinician__memberships__role_on_case__in=[
+    members = CareTeamMember.objects.reminding().filter(
+        case__patient_id=assessment.case.patient_id,
+        role_on_case__in=[
             CareTeamMember.RoleOnCase.PRESCRIBER,
             CareTeamMember.RoleOnCase.THERAPIST,
         ],
-    ).distinct()
+    )
+    team = User.objects.filter(is_active=True, clinician__memberships__in=members).distinct()
     return [user for user in team.order_by("pk") if gate.can_read(user, assessment)]
 
 

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from . import services
+from . import fixity, services
 from .models import CareTeamMember, Case, Clinic, Clinician, Patient
 
 User = get_user_model()
@@ -26,6 +26,11 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     """Lists, forms and choices limited to the clinic of the signed-in clinic admin."""
 
     clinic_path = "clinic"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A record's way to its patient is fixed once written (cases.fixity).
+        fixed = fixity.fixed_fields(self.model) if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from .categories import Category
+from .fixity import FixedOnceWritten
 
 
 class Clinic(models.Model):
@@ -135,7 +136,7 @@ class Patient(models.Model):
             raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
 
 
-class Case(models.Model):
+class Case(FixedOnceWritten):
     """One collaborative episode of care for a patient."""
 
     class Status(models.TextChoices):
@@ -161,6 +162,29 @@ class Case(models.Model):
             raise ValidationError({"closed_on": "Give the date the case closed."})
 
 
+class CareTeamQuerySet(models.QuerySet):
+    """ "On the care team", decided once; every query of care-team membership starts
+    here (the decision is in releases/gate.py's docstring and README "How access works").
+
+    - reading: a member of any case of the patient, open or closed; a closed case's
+      history stays readable to those who treated the patient, under releases active now;
+    - writing (new records, posts, refills, conferences): a member of an open case;
+    - reminders and notifications of new work: open cases only.
+    """
+
+    def reading(self) -> "CareTeamQuerySet":
+        """Memberships that let a clinician read (any case, open or closed)."""
+        return self.all()
+
+    def writing(self) -> "CareTeamQuerySet":
+        """Memberships that let a clinician write (open cases only)."""
+        return self.filter(case__status=Case.Status.OPEN)
+
+    def reminding(self) -> "CareTeamQuerySet":
+        """Memberships whose clinicians are reminded (open cases only)."""
+        return self.filter(case__status=Case.Status.OPEN)
+
+
 class CareTeamMember(models.Model):
     class RoleOnCase(models.TextChoices):
         PRESCRIBER = "prescriber", "Prescriber"
@@ -170,6 +194,8 @@ class CareTeamMember(models.Model):
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="memberships")
     role_on_case = models.CharField(max_length=20, choices=RoleOnCase.choices)
     joined_on = models.DateField(default=timezone.localdate)
+
+    objects = CareTeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["role_on_case"]
@@ -188,7 +214,7 @@ class CareTeamMember(models.Model):
                 raise ValidationError("A clinic admin cannot be on a care team.")
 
 
-class Observation(models.Model):
+class Observation(FixedOnceWritten):
     """An observation about a patient, written by a therapist or a prescriber.
 
     A shared observation may cross to the other clinician under an active release; a private
@@ -335,6 +361,9 @@ OBSERVATION_TEXT_FIELDS = [
     "evaluation_suggestion",
 ]
 
+# Its structured answers are clinical values too: masked in the audit log alike.
+OBSERVATION_ANSWER_FIELDS = ["adherence", "response", "attitudes"]
+
 auditlog.register(Clinic)
 auditlog.register(Clinician)
 auditlog.register(Patient)
@@ -344,5 +373,7 @@ auditlog.register(ObservationReview)
 # Clinical text is masked in the change log: the audit trail records that a field
 # changed, by whom and when, without becoming a second copy of the observation.
 auditlog.register(
-    Observation, mask_fields=OBSERVATION_TEXT_FIELDS, mask_callable="releases.audit.redact"
+    Observation,
+    mask_fields=[*OBSERVATION_TEXT_FIELDS, *OBSERVATION_ANSWER_FIELDS],
+    mask_callable="releases.audit.redact",
 )

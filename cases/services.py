@@ -112,8 +112,9 @@ NOTE_FIELDS = (
 
 
 def _author_on_team(case: Case, author) -> None:
-    if not CareTeamMember.objects.filter(case=case, clinician__user=author).exists():
-        raise PermissionDenied("Only the case's care team writes observations.")
+    # Writing: a member of this case while it is open (CareTeamQuerySet.writing).
+    if not CareTeamMember.objects.writing().filter(case=case, clinician__user=author).exists():
+        raise PermissionDenied("Only the case's care team writes observations, while it is open.")
 
 
 def _check_observation(observation: Observation) -> None:
@@ -224,9 +225,11 @@ def _check_reviewer(observation: Observation, reviewer) -> None:
         raise ValidationError("You wrote this observation; reviews are for the other clinician.")
     if not observation.shared:
         raise ValidationError("A private observation is never reviewed by anyone else.")
-    on_team = CareTeamMember.objects.filter(
-        case__patient_id=observation.case.patient_id, clinician__user=reviewer
-    ).exists()
+    on_team = (
+        CareTeamMember.objects.reading()
+        .filter(case__patient_id=observation.case.patient_id, clinician__user=reviewer)
+        .exists()
+    )
     if not on_team:
         raise PermissionDenied("Only the patient's care team reviews observations.")
 

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecollab.posting import bind, next_url, run_action, run_service, submitted
@@ -71,7 +70,7 @@ def patient_list(request):
 @require_GET
 def patient_detail(request, pk):
     patient = selectors.access_patient_by_id(request.user, pk)
-    releases = list(release_selectors.releases_of_patient(patient))
+    releases = list(release_selectors.releases_of_patient(patient, user=request.user))
     context = {
         "patient": patient,
         "care_team": selectors.care_team_of_patient(patient),
@@ -117,19 +116,9 @@ def _displayed_records(entries) -> list:
 
 
 def _active_releases_of(user, releases) -> list:
-    """The patient's releases in force now that the user is a party to."""
-    clinician = user.clinician
-    now = timezone.now()
-    return [
-        release
-        for release in releases
-        if release.is_active_at(now)
-        and (
-            release.recipient_id == clinician.pk
-            or release.discloser_clinician_id == clinician.pk
-            or release.discloser_clinic_id == clinician.clinic_id
-        )
-    ]
+    """The patient's releases in force now that the user is a party to (annotated by
+    ``releases.selectors.releases_of_patient``, from the release QuerySet's rule)."""
+    return [release for release in releases if release.in_force_for_user]
 
 
 @clinician_required

@@ -83,6 +83,17 @@ def changes_visible_to(
     return gate.visible(user, MedicationChange, queryset).order_by("-effective_on", "-created_at")
 
 
+def medications_named_by(user, changes) -> list[Medication]:
+    """The medications a list of changes names (a change shows its medication's name),
+    read through the gate so that showing them is recorded as reading them."""
+    ids = {c.medication_id for c in changes} | {
+        c.switched_to_id for c in changes if c.switched_to_id
+    }
+    if not ids:
+        return []
+    return list(gate.visible(user, Medication, Medication.objects.filter(pk__in=ids)))
+
+
 def change_label(change: MedicationChange) -> str:
     """'Sertraline: dose increased to 100 mg' (PHI: for pages only, never for logs)."""
     name = change.medication.name
