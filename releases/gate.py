@@ -577,11 +577,13 @@ def _write_reads(user: User, objects: Iterable[models.Model]) -> None:
         release_ids = {getattr(obj, "gate_release_id", None)}
         release_ids |= set(getattr(obj, "gate_text_releases", {}).values())
         release_ids.discard(None)
+        # The patient as visible() annotated it: no query per row.
+        patient_id = getattr(obj, "gate_patient_id", None) if release_ids else None
         for release_id in sorted(release_ids):
             disclosures.append(
                 Disclosure(
                     release_id=release_id,
-                    patient_id=kind.patient_id_of(obj),
+                    patient_id=patient_id or kind.patient_id_of(obj),
                     recipient=user,
                     category=kind.category_of(obj),
                     object_label=str(obj)[:60],
