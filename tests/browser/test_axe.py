@@ -58,9 +58,10 @@ RUN_AXE = """async ([tags, incompleteFails]) => {
   );
 }"""
 
-# The forms of <main> that a person fills in (not a lone button with hidden fields).
+# The forms of <main> that a person fills in (not a lone button with hidden fields). Their
+# attributes are read with getAttribute: a field named "action" hides form.action.
 FILLABLE = """Array.from(document.querySelectorAll("main form")).filter((form) =>
-  form.method === "post" && form.querySelector(
+  (form.getAttribute("method") || "").toLowerCase() === "post" && form.querySelector(
     "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"))"""
 
 # Submit the index-th of them empty, or as shown with one field holding a bad value.
@@ -115,7 +116,8 @@ MARKUP = """() => Array.from(document.querySelectorAll("body *"), (el) =>
 
 # The forms SUBMIT picks from, each named by what it posts to (ids as N) and its fields.
 FORM_KEYS = """() => (FILLABLE).map((form) =>
-  new URL(form.action).pathname.replace(/[0-9]+/g, "N") + " " +
+  new URL(form.getAttribute("action") || "", location.href).pathname.replace(/[0-9]+/g, "N") +
+  " " +
   Array.from(form.elements, (el) => el.name).filter(Boolean).sort().join(","))""".replace(
     "FILLABLE", FILLABLE
 )

@@ -1,14 +1,15 @@
 """The daily journeys by keyboard alone, in Chromium: sign in, log an observation, give a
-PHQ-9, mark an observation reviewed. Each counts the Tab presses to its main action (the
-skip link counts) and holds them to a small number; a failed save puts the focus on the
-error summary, whose links lead to the fields; on a phone, the PHQ-9's sticky score bar
-never covers the focused answer.
+PHQ-9, mark an observation reviewed, acknowledge a safety alert. Each counts the Tab
+presses to its main action (the skip link counts) and holds them to a small number; a
+failed save puts the focus on the error summary, whose links lead to the fields; on a
+phone, the PHQ-9's sticky score bar never covers the focused answer.
 """
 
 import re
 
 import pytest
 
+from alerts.models import SafetyAlert
 from assessments.models import Assessment
 from cases.models import Observation
 
@@ -158,3 +159,25 @@ def test_mark_an_observation_reviewed_by_keyboard(page, demo):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "reviewed" in page.locator(".messages").inner_text().lower()
+
+
+def test_acknowledge_a_safety_alert_by_keyboard(page, demo):
+    alert = SafetyAlert.objects.get(patient__given_name="Blair", acknowledged_at__isnull=True)
+    sign_in(page, demo, "prescriber")
+    # The alert banner is the first thing in <main>.
+    tabs = skip_to_content(page)
+    tabs += tab_until(page, lambda el: el["text"].startswith("Acknowledge"), 3)
+    print(f"Acknowledge: {tabs} Tabs from the top of the home page")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/alerts/{alert.pk}/**")
+    tabs = skip_to_content(page)
+    tabs += tab_until(page, lambda el: el["name"] == "action", 6)
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Phoned; safety plan in place.")
+    tabs += tab_until(page, lambda el: el["text"] == "Acknowledge the alert", 1)
+    assert tabs <= 8
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None
