@@ -154,7 +154,7 @@ def linkable_medications(
     changes = gate.visible(
         user,
         change_model,
-        change_model.objects.filter(medication=OuterRef("pk")).exclude(kind="fill"),
+        change_model.objects.in_effect().filter(medication=OuterRef("pk")).exclude(kind="fill"),
     ).order_by("-effective_on", "-created_at")
     return (
         gate.visible(user, medication_model, medications)
@@ -175,11 +175,16 @@ def with_after_change(user, queryset: QuerySet[Observation]) -> QuerySet[Observa
     links = Observation.medications.through.objects.filter(
         observation_id=OuterRef(OuterRef("pk"))
     ).values("medication_id")
-    changes = change_model.objects.filter(
-        medication__patient_id=OuterRef("case__patient_id"),
-        kind__in=change_model.SHIFT_KINDS,
-        effective_on__lte=OuterRef("observed_on"),
-    ).filter(~Exists(links) | Q(medication_id__in=links) | Q(switched_to_id__in=links))
+    # A change entered in error no longer counts (the model's in_effect()).
+    changes = (
+        change_model.objects.in_effect()
+        .filter(
+            medication__patient_id=OuterRef("case__patient_id"),
+            kind__in=change_model.SHIFT_KINDS,
+            effective_on__lte=OuterRef("observed_on"),
+        )
+        .filter(~Exists(links) | Q(medication_id__in=links) | Q(switched_to_id__in=links))
+    )
     latest = (
         gate.visible(user, change_model, changes)
         .order_by("-effective_on", "-created_at")
@@ -226,7 +231,7 @@ def observation_for_user(user, pk) -> Observation:
 def observations_to_review(user, *, patient: Patient | None = None) -> QuerySet[Observation]:
     """Shared observations by others that ``user`` may read and has not reviewed as they
     are now: flagged first, then newest first, with their joins."""
-    queryset = Observation.objects.filter(shared=True).exclude(author=user)
+    queryset = Observation.objects.in_effect().filter(shared=True).exclude(author=user)
     queryset = queryset.filter(case__status=Case.Status.OPEN)
     if patient is not None:
         queryset = queryset.filter(case__patient=patient)
@@ -275,6 +280,7 @@ def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
                 flagged=observation.flagged,
                 extra={
                     "after_change_id": observation.after_change_id,
+                    "in_error": observation.is_entered_in_error,
                     "also_read": observation.readable_medications,
                 },
             )
@@ -287,9 +293,10 @@ def place_after_changes(entries: list[TimelineEntry]) -> None:
     :func:`with_after_change`), so a shift after a change shows at a glance:
     ``extra["after_change"]`` holds ``days``, the ``change`` record and its ``label``.
 
-    Change entries (from the medications app) say ``extra["shift"] = True`` and carry
-    their ``label``; the observation's change is among them (the same reader, the same
-    patient)."""
+    Change entries (from the medications app) say ``extra["shift"] = True`` (a change
+    entered in error is no shift) and carry their ``label``; the observation's change is
+    among them (the same reader, the same patient). An observation entered in error
+    (``extra["in_error"]``) follows none."""
     _, change_model = _medication_models()
     changes = {
         entry.obj.pk: entry
@@ -298,7 +305,7 @@ def place_after_changes(entries: list[TimelineEntry]) -> None:
     }
     for entry in entries:
         change = changes.get(entry.extra.get("after_change_id"))
-        if entry.kind == "observation" and change is not None:
+        if entry.kind == "observation" and change is not None and not entry.extra.get("in_error"):
             entry.extra["after_change"] = {
                 "days": (_as_date(entry.when) - _as_date(change.when)).days,
                 "change": change.obj,

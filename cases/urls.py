@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("observations/<int:pk>/preview/", views.observation_preview, name="observation_preview"),
     path(
+        "observations/<int:pk>/entered-in-error/",
+        views.observation_entered_in_error,
+        name="observation_entered_in_error",
+    ),
+    path(
         "patients/<int:patient_pk>/observations/reviewed/",
         views.patient_observations_review,
         name="patient_observations_review",

@@ -14,7 +14,7 @@ from cases.models import Case, Clinician, Observation, ObservationReview, Patien
 from releases import gate
 from releases.selectors import NO_RELEASE, ReleaseState, release_states
 
-from .models import Medication, MedicationChange, RefillRequest
+from .models import Medication, MedicationChange, PlannedStep, RefillRequest
 
 Kind = MedicationChange.Kind
 SHIFT_KINDS = MedicationChange.SHIFT_KINDS
@@ -44,7 +44,7 @@ def current_medications(user, patient: Patient) -> QuerySet[Medication]:
         gate.visible(
             user,
             MedicationChange,
-            MedicationChange.objects.filter(
+            MedicationChange.objects.in_effect().filter(
                 Q(medication=OuterRef("pk")) | Q(switched_to=OuterRef("pk")),
                 kind__in=SHIFT_KINDS,
             ),
@@ -110,25 +110,70 @@ def medication_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """The patient's medication changes the user may read, as timeline entries. Starts,
     dose changes, switches and stops are marked as shifts (``extra["shift"]``), so the
     patient page can show how long after one each observation was made."""
-    entries = []
-    for change in changes_visible_to(user, patient=patient):
-        medication_ids = {change.medication_id}
-        if change.switched_to_id:
-            medication_ids.add(change.switched_to_id)
-        entries.append(
-            TimelineEntry(
-                when=change.effective_on,
-                kind="medication-change",
-                template="medications/_timeline_change.html",
-                obj=change,
-                extra={
-                    "shift": change.kind in SHIFT_KINDS,
-                    "medication_ids": medication_ids,
-                    "label": change_label(change),
-                },
-            )
+    return [_change_entry(change) for change in changes_visible_to(user, patient=patient)]
+
+
+def _change_entry(change: MedicationChange) -> TimelineEntry:
+    """A change as a timeline entry: a shift (starts, dose changes, switches and stops)
+    that observations count their days from, unless it was entered in error (it stays
+    on the timeline, struck through)."""
+    medication_ids = {change.medication_id}
+    if change.switched_to_id:
+        medication_ids.add(change.switched_to_id)
+    return TimelineEntry(
+        when=change.effective_on,
+        kind="medication-change",
+        template="medications/_timeline_change.html",
+        obj=change,
+        extra={
+            "shift": change.kind in SHIFT_KINDS and not change.is_entered_in_error,
+            "in_error": change.is_entered_in_error,
+            "medication_ids": medication_ids,
+            "label": change_label(change),
+        },
+    )
+
+
+# --- planned steps ----------------------------------------------------------------------
+
+
+def planned_steps_visible_to(
+    user, *, patient: Patient | None = None, medication: Medication | None = None
+) -> QuerySet[PlannedStep]:
+    """Steps of planned titrations and tapers not yet in effect that the user may read
+    now, in date order, with their medication."""
+    queryset = PlannedStep.objects.filter(status=PlannedStep.Status.PLANNED).select_related(
+        "medication__patient", "author__clinician"
+    )
+    if patient is not None:
+        queryset = queryset.filter(medication__patient=patient)
+    if medication is not None:
+        queryset = queryset.filter(medication=medication)
+    return gate.visible(user, PlannedStep, queryset).order_by("planned_on", "pk")
+
+
+def attach_planned_steps(user, medications: list[Medication]) -> list[PlannedStep]:
+    """Set ``medication.planned`` (its steps still planned that the user may read) on
+    each medication; one query. Returns the steps, to record as read."""
+    steps = list(planned_steps_visible_to(user).filter(medication__in=[m.pk for m in medications]))
+    for medication in medications:
+        medication.planned = [step for step in steps if step.medication_id == medication.pk]
+    return steps
+
+
+def planned_timeline(user, patient: Patient) -> list[TimelineEntry]:
+    """The patient's planned steps the user may read, as timeline entries (in the
+    future; no observation counts its days from a step before it takes effect)."""
+    return [
+        TimelineEntry(
+            when=step.planned_on,
+            kind="planned-step",
+            template="medications/_timeline_planned.html",
+            obj=step,
+            extra={"shift": False, "label": f"{step.medication.name}: planned {step.strength}"},
         )
-    return entries
+        for step in planned_steps_visible_to(user, patient=patient)
+    ]
 
 
 # --- refill requests ------------------------------------------------------------------
@@ -335,17 +380,20 @@ def caseload(user, *, patient: Patient | None = None) -> list[CaseloadRow]:
         return []
     ids = list(rows)
     if role == Clinician.Role.THERAPIST:
-        observations = Observation.objects.filter(author=user, case__patient_id__in=ids)
+        observations = Observation.objects.in_effect().filter(author=user, case__patient_id__in=ids)
     else:
         observations = gate.visible(
             user,
             Observation,
-            Observation.objects.filter(case__patient_id__in=ids, shared=True).exclude(author=user),
+            Observation.objects.in_effect()
+            .filter(case__patient_id__in=ids, shared=True)
+            .exclude(author=user),
         )
     for row in observations.order_by().values("case__patient_id").annotate(last=Max("observed_on")):
         rows[row["case__patient_id"]].last_observation_on = row["last"]
     changes = (
         changes_visible_to(user)
+        .in_effect()
         .filter(medication__patient_id__in=ids, kind__in=SHIFT_KINDS)
         .order_by()
         .values("medication__patient_id")
@@ -380,7 +428,8 @@ def caseload(user, *, patient: Patient | None = None) -> list[CaseloadRow]:
             )
         )
         questions = (
-            Observation.objects.filter(author=user, shared=True, case__patient_id__in=ids)
+            Observation.objects.in_effect()
+            .filter(author=user, shared=True, case__patient_id__in=ids)
             .exclude(question="")
             .filter(unreviewed)
             .values("case__patient_id")

@@ -39,6 +39,7 @@ URLS = [
     # The review queue's preview: the observation in full (and the patient's doses and
     # scores the reader may read, by their own rows in their own apps' matrices).
     Url("cases:observation_preview", "observation", "detail", lambda w, o: [o.pk]),
+    Url("cases:observation_entered_in_error", "observation", "edit", lambda w, o: [o.pk]),
     Url("cases:observation_list", "observation", "list"),
     Url("cases:patient_detail", "observation", "list", lambda w, o: [w.patient.pk]),
     Url(
