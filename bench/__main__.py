@@ -4,6 +4,12 @@
     python -m bench --small    # a quick run (60 patients, 1,500 observations)
     python -m bench --small --smoke   # CI's smoke run: few repetitions, short load
 
+Every page is also reported against a reference measured in the same run: a signed-in
+page that renders the base template and nothing else (``ratio_to_reference``), and the
+review queue's throughput against the reference's on the same workers. The default run
+first measures the pages at the small scale too (a second database, in a subprocess), so
+its goals "cost does not grow with the table" come from the same run.
+
 It writes bench/results/<scale>-<date>.json and prints a table. Timing is measured
 here, never asserted in the tests.
 """
@@ -32,6 +38,12 @@ def parse_args(argv=None):
     parser.add_argument("--repeat", type=int, default=0, help="requests per page and variant")
     parser.add_argument("--load-seconds", type=int, default=0, help="length of the load test")
     parser.add_argument("--out", default="", help="JSON file to write")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="measure the pages only (no sweeps, no load)"
+    )
+    parser.add_argument(
+        "--no-small", action="store_true", help="default scale: skip the small-scale pages"
+    )
     return parser.parse_args(argv)
 
 
@@ -74,6 +86,7 @@ def configure(url: str) -> dict:
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        "BENCH_REFERENCE_PAGE": "true",
         "DJANGO_SETTINGS_MODULE": "carecollab.settings",
     }
     for key in ("REDIS_URL", "CARECOLLAB_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"):
@@ -82,9 +95,29 @@ def configure(url: str) -> dict:
     return env
 
 
+def small_pages(args) -> dict | None:
+    """The pages at the small scale, measured by a subprocess on a database of its own
+    (so the default run compares both scales from one run)."""
+    import json
+    import subprocess
+    import tempfile
+
+    name = (args.database or "carecollab_bench") + "_small"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "small.json"
+        command = [sys.executable, "-m", "bench", "--small", "--pages-only"]
+        command += ["--database", name, "--out", str(out)]
+        if args.repeat:
+            command += ["--repeat", str(args.repeat)]
+        print("bench: the small scale first (pages only)", flush=True)
+        subprocess.run(command, cwd=ROOT, check=True)
+        return json.loads(out.read_text())
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    small = None if args.small or args.no_small or args.pages_only else small_pages(args)
     url = database_url(args)
     env = configure(url)
     started = time.perf_counter()
@@ -116,17 +149,22 @@ def main(argv=None) -> int:
     repeat = args.repeat or (5 if args.smoke else 30)
     load_seconds = args.load_seconds or (3 if args.smoke else 15)
     print(f"bench: measuring pages ({repeat} requests per page and variant)", flush=True)
-    pages = measure.measure_pages(who, repeat=repeat)
-    print("bench: timing the reminder sweeps", flush=True)
-    sweeps = measure.measure_sweeps(repeat=3)
-    print(f"bench: load on gunicorn for {load_seconds} s", flush=True)
-    load = measure.measure_load(who, env=env, seconds=load_seconds)
+    reference = measure.measure_reference(who, repeat=repeat)
+    pages = measure.measure_pages(who, repeat=repeat, reference=reference)
+    sweeps = load = None
+    if not args.pages_only:
+        print("bench: timing the reminder sweeps", flush=True)
+        sweeps = measure.measure_sweeps(repeat=3)
+        print(f"bench: load on gunicorn, {load_seconds} s per page", flush=True)
+        load = measure.measure_load(who, env=env, seconds=load_seconds)
 
     result = report.build(
         scale=scale,
         smoke=args.smoke,
         generated_in=generated_in,
+        reference=reference,
         pages=pages,
+        small=small,
         sweeps=sweeps,
         load=load,
         total=time.perf_counter() - started,

@@ -173,7 +173,19 @@ def _time_sql(sql: str, params: dict, repeat: int) -> tuple[dict, int]:
     return _stats(samples[2:]), rows
 
 
-def measure_pages(who: dict, *, repeat: int) -> list[dict]:
+def measure_reference(who: dict, *, repeat: int) -> dict:
+    """The reference: the median of a signed-in page that renders the base template and
+    nothing else (``bench_reference``), as the prescriber whose pages are measured."""
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=who["prescriber"]))
+    timing, queries, size = _time_requests(client, reverse("bench_reference"), repeat)
+    print(f"  reference page: {timing['median_ms']:.1f} ms, {queries} queries", flush=True)
+    return {**timing, "queries": queries, "bytes": size, "path": reverse("bench_reference")}
+
+
+def measure_pages(who: dict, *, repeat: int, reference: dict | None = None) -> list[dict]:
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects
@@ -205,6 +217,9 @@ def measure_pages(who: dict, *, repeat: int) -> list[dict]:
                 "sql_rows": rows,
                 "ratio_a_b": shipped["median_ms"] / bare_orm["median_ms"],
                 "ratio_a_c": shipped["median_ms"] / sql["median_ms"],
+                "ratio_to_reference": (
+                    shipped["median_ms"] / reference["median_ms"] if reference else None
+                ),
             }
         )
         print(
@@ -302,7 +317,8 @@ def _session_cookie(user_id: int) -> str:
 
 
 def measure_load(who: dict, *, env: dict, seconds: int, workers: int = 2, connections: int = 8):
-    """Requests per second on the review queue, gunicorn + PostgreSQL, loopback only."""
+    """Requests per second on the review queue and on the reference page, one after the
+    other on the same gunicorn workers and PostgreSQL, loopback only."""
     from django.db import connections as db_connections
 
     db_connections.close_all()
@@ -323,39 +339,31 @@ def measure_load(who: dict, *, env: dict, seconds: int, workers: int = 2, connec
         env={**os.environ, **env, "SESSION_IDLE_MINUTES": "120"},
     )
     cookie = f"sessionid={_session_cookie(who['prescriber'])}"
-    url = f"http://127.0.0.1:{port}{reverse('medications:review')}"
+    base = f"http://127.0.0.1:{port}"
+    # The reference first: requests the load left queued on the workers would otherwise
+    # be counted against the next page (each run also waits for the workers to drain).
+    urls = {
+        "reference": base + reverse("bench_reference"),
+        "review": base + reverse("medications:review"),
+    }
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                request = urllib.request.Request(url, headers={"Cookie": cookie})
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    assert response.status == 200
+                for url in urls.values():
+                    request = urllib.request.Request(url, headers={"Cookie": cookie})
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        assert response.status == 200, (url, response.status)
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.3)
-        wrk = shutil.which("wrk")
-        if wrk:
-            out = subprocess.run(
-                [
-                    wrk,
-                    "-t2",
-                    f"-c{connections}",
-                    f"-d{seconds}s",
-                    "--latency",
-                    "-H",
-                    f"Cookie: {cookie}",
-                    url,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=seconds + 60,
-                check=True,
-            ).stdout
-            return _parse_wrk(out, workers, connections, seconds)
-        return _python_load(url, cookie, seconds, workers, connections)
+        results = {}
+        for name, url in urls.items():
+            results[name] = _load(url, cookie, seconds, workers, connections)
+            _drain(url, cookie, workers)
+        return results
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -364,15 +372,43 @@ def measure_load(who: dict, *, env: dict, seconds: int, workers: int = 2, connec
             server.kill()
 
 
+def _drain(url: str, cookie: str, workers: int) -> None:
+    """Wait until the requests a load run left queued are answered: the answer to one
+    more request per worker, one after the other, comes after theirs."""
+    for _ in range(workers):
+        request = urllib.request.Request(url, headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+
+
+def _load(url: str, cookie: str, seconds: int, workers: int, connections: int) -> dict:
+    """``connections`` clients requesting ``url`` for ``seconds``: wrk when installed,
+    else Python threads."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return _python_load(url, cookie, seconds, workers, connections)
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+        + ["-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    return _parse_wrk(out, workers, connections, seconds)
+
+
 def _parse_wrk(out: str, workers: int, connections: int, seconds: int) -> dict:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latencies = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
         "tool": "wrk",
         "requests_per_second": rps,
         "latency": latencies,
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
         "workers": workers,
         "connections": connections,
         "seconds": seconds,

@@ -38,8 +38,90 @@ def machine() -> dict:
     }
 
 
-def build(*, scale, smoke, generated_in, pages, sweeps, load, total) -> dict:
+# Goals (issues 13 and 15): page medians as multiples of the reference page's.
+PAGE_GOALS = {
+    "review queue": 4.0,
+    "patient page + timeline": 4.0,
+    "therapist's patient list": 3.0,
+    "releases list (clinic admin)": 3.0,
+}
+GATE_GOAL = 1.5  # a/b: the gated page against the same page ungated
+GROWTH_GOAL = 1.3  # a page's median at the default scale against the small scale
+THROUGHPUT_GOAL = 0.25  # review queue requests/s against the reference page's
+REFILL_SWEEP_GOAL = 2.0  # the refill sweep against one aggregate SQL pass
+ALL_SWEEPS_GOAL = 6.0  # all six sweeps against the same pass
+
+
+def _goal(name: str, value, limit: float, *, at_least: bool = False) -> dict:
+    reached = None if value is None else (value >= limit if at_least else value <= limit)
     return {
+        "goal": name,
+        "limit": f"{'>=' if at_least else '<='} {limit}",
+        "value": None if value is None else round(value, 2),
+        "reached": reached,
+    }
+
+
+def goals(result: dict) -> list[dict]:
+    """Every goal of the bench with its figure from this run and whether it is reached
+    (None: not measured in this run)."""
+    out = []
+    small = {p["page"]: p for p in (result.get("small") or {}).get("pages", [])}
+    for page in result["pages"]:
+        name = page["page"]
+        if name in PAGE_GOALS:
+            out.append(_goal(f"{name}: x reference", page["ratio_to_reference"], PAGE_GOALS[name]))
+        out.append(_goal(f"{name}: gate cost a/b", page["ratio_a_b"], GATE_GOAL))
+        if name in small:
+            growth = page["shipped"]["median_ms"] / small[name]["shipped"]["median_ms"]
+            out.append(_goal(f"{name}: default / small scale", growth, GROWTH_GOAL))
+            same = page["queries"] == small[name]["queries"]
+            out.append(
+                {
+                    "goal": f"{name}: queries small = default",
+                    "limit": "equal",
+                    "value": f"{small[name]['queries']} / {page['queries']}",
+                    "reached": same,
+                }
+            )
+    throughput = result.get("throughput")
+    if throughput:
+        out.append(
+            _goal(
+                "review queue throughput / reference",
+                throughput["review_to_reference"],
+                THROUGHPUT_GOAL,
+                at_least=True,
+            )
+        )
+    sweeps = result.get("sweeps")
+    if sweeps:
+        out.append(
+            _goal(
+                "refill sweep / aggregate SQL",
+                sweeps["ratio_refill_sweep_to_sql"],
+                REFILL_SWEEP_GOAL,
+            )
+        )
+        out.append(
+            _goal(
+                "all six sweeps / aggregate SQL", sweeps["ratio_all_sweeps_to_sql"], ALL_SWEEPS_GOAL
+            )
+        )
+    return out
+
+
+def build(*, scale, smoke, generated_in, reference, pages, small, sweeps, load, total) -> dict:
+    throughput = None
+    if load:
+        review = load["review"]["requests_per_second"]
+        reference_rps = load["reference"]["requests_per_second"]
+        throughput = {
+            "review_rps": review,
+            "reference_rps": reference_rps,
+            "review_to_reference": review / reference_rps if reference_rps else None,
+        }
+    result = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "scale": {
@@ -50,11 +132,16 @@ def build(*, scale, smoke, generated_in, pages, sweeps, load, total) -> dict:
         },
         "smoke": smoke,
         "generated_in_s": round(generated_in, 1),
+        "reference": reference,
         "pages": pages,
+        "small": small,
         "sweeps": sweeps,
         "load": load,
+        "throughput": throughput,
         "total_s": round(total, 1),
     }
+    result["goals"] = goals(result)
+    return result
 
 
 def default_path(small: bool) -> Path:
@@ -70,6 +157,7 @@ def write(result: dict, path: Path) -> None:
 def table(result: dict) -> str:
     m = result["machine"]
     s = result["scale"]
+    ref = result["reference"]
     lines = [
         "",
         f"CareCollab bench, {result['date']} on {m['cpu']} ({m['cores']} cores, "
@@ -78,33 +166,42 @@ def table(result: dict) -> str:
         f"{s['medications']} medications in {s['clinics']} clinics "
         f"(generated in {result['generated_in_s']} s)",
         "",
+        f"reference page (base template, signed in): {ref['median_ms']:.1f} ms median, "
+        f"{ref['queries']} queries",
         f"{'page':32} {'queries':>7} {'(a) ms':>8} {'p95':>7} {'(b) ms':>8} {'(c) ms':>7} "
-        f"{'a/b':>5} {'a/c':>6}",
+        f"{'a/b':>5} {'a/c':>6} {'x ref':>6}",
     ]
     for p in result["pages"]:
         lines.append(
             f"{p['page']:32} {p['queries']:>7} {p['shipped']['median_ms']:>8.1f} "
             f"{p['shipped']['p95_ms']:>7.1f} {p['ungated']['median_ms']:>8.1f} "
-            f"{p['sql']['median_ms']:>7.2f} {p['ratio_a_b']:>5.2f} {p['ratio_a_c']:>6.1f}"
+            f"{p['sql']['median_ms']:>7.2f} {p['ratio_a_b']:>5.2f} {p['ratio_a_c']:>6.1f} "
+            f"{p['ratio_to_reference']:>6.1f}"
         )
     sw = result["sweeps"]
-    lines.append("")
-    for name, t in sw["sweeps"].items():
-        lines.append(f"sweep {name:28} {t['median_ms']:>9.1f} ms")
-    lines.append(
-        f"aggregate SQL over medications   {sw['aggregate_sql']['median_ms']:>9.1f} ms "
-        f"({sw['aggregate_rows']} rows)"
-    )
-    if sw["ratio_refill_sweep_to_sql"] is not None:
+    if sw:
+        lines.append("")
+        for name, t in sw["sweeps"].items():
+            lines.append(f"sweep {name:28} {t['median_ms']:>9.1f} ms")
+        lines.append(
+            f"aggregate SQL over medications   {sw['aggregate_sql']['median_ms']:>9.1f} ms "
+            f"({sw['aggregate_rows']} rows)"
+        )
         lines.append(
             f"refill sweep / aggregate SQL: {sw['ratio_refill_sweep_to_sql']:.2f}; "
             f"all sweeps / aggregate SQL: {sw['ratio_all_sweeps_to_sql']:.2f}"
         )
     load = result["load"]
-    lines.append(
-        f"review queue under load ({load['tool']}, {load['connections']} connections, "
-        f"{load['workers']} gunicorn workers, {load['seconds']} s): "
-        f"{load['requests_per_second']:.1f} requests/s, {load['non_2xx']} errors"
-    )
+    if load:
+        for name, run in load.items():
+            lines.append(
+                f"{name} under load ({run['tool']}, {run['connections']} connections, "
+                f"{run['workers']} gunicorn workers, {run['seconds']} s): "
+                f"{run['requests_per_second']:.1f} requests/s, {run['non_2xx']} errors"
+            )
+    lines.append("")
+    for goal in result["goals"]:
+        state = {True: "reached", False: "MISSED", None: "not measured"}[goal["reached"]]
+        lines.append(f"goal {goal['goal']:48} {goal['limit']:>8} {goal['value']!s:>10}  {state}")
     lines.append(f"total bench time {result['total_s']} s")
     return "\n".join(lines)

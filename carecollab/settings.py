@@ -122,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The bench's reference page (/bench/reference/: a signed-in page that renders the base
+# template and nothing else), against which the bench reports every page. Off (404) unless
+# the bench turns it on.
+BENCH_REFERENCE_PAGE = env.bool("BENCH_REFERENCE_PAGE", default=False)
+
 # --- Authentication and sessions ------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

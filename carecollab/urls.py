@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from carecollab import views as carecollab_views
 from cases import views as case_views
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("assessments/", include("assessments.urls")),
     path("fhir/", include("fhir_exchange.urls")),
+    path("bench/reference/", carecollab_views.bench_reference, name="bench_reference"),
     path("admin/", admin.site.urls),
 ]
 

@@ -97,8 +97,10 @@ class NoteForm(forms.ModelForm):
         self.fields["evaluation_suggestion"].label = "Suggest a medical evaluation (specialty)"
         self.fields["observed_on"].required = True
         self.fields["observed_on"].error_messages["required"] = "Give the date you saw the patient."
-        # The first answer gets the focus, so the form is filled from the keyboard at once.
-        self.fields["adherence"].widget.attrs["autofocus"] = True
+        # The first answer gets the focus, so the form is filled from the keyboard at once;
+        # shown again with errors, the error summary gets it (static/js/forms.js).
+        if not self.is_bound:
+            self.fields["adherence"].widget.attrs["autofocus"] = True
         if self.instance.pk:
             if "medications" in self.fields:
                 self.initial.setdefault(

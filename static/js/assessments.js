@@ -26,12 +26,12 @@
     var safety = false;
     for (var n = 1; n <= scale.items; n++) {
       var checked = form.querySelector('input[name="item_' + n + '"]:checked');
-      var item = form.querySelector('fieldset[data-item="' + n + '"]');
+      var item = form.querySelector('[data-item="' + n + '"]');
       if (checked) {
         var value = parseInt(checked.value, 10);
         total += value;
         if (scale.safety_items.indexOf(n) !== -1 && value > 0) safety = true;
-        if (item) item.classList.remove("missing");
+        if (item) item.classList.remove("has-error");
       } else {
         missing.push(n);
       }
@@ -47,7 +47,15 @@
     safetyOut.hidden = !safety;
   }
 
+  // The bar stays at the bottom of the window: the page keeps that much room below a
+  // focused answer (scroll-padding-bottom in carecollab.css), so it never hides one.
+  function reserveRoom() {
+    document.documentElement.style.setProperty("--sticky-bottom", bar.offsetHeight + "px");
+  }
+
   form.addEventListener("change", update);
   bar.hidden = false;
   update();
+  reserveRoom();
+  if (window.ResizeObserver) new ResizeObserver(reserveRoom).observe(bar);
 })();

@@ -78,4 +78,6 @@ NOT_PHI = {
     "password_change": "own password",
     "password_change_done": "own password",
     "cases:patient_list": "patient names of the user's care teams; tested in tests/cases",
+    "bench_reference": "the bench's reference page: the base template, no record; 404 unless "
+    "BENCH_REFERENCE_PAGE (tests/carecollab/test_bench_reference.py)",
 }

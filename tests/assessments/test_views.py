@@ -60,7 +60,9 @@ def test_an_incomplete_form_is_refused_naming_the_unanswered_items(shared_world,
     assert response.status_code == 200
     assert "items 3 and 9 are unanswered" in body
     assert "An unanswered item is not a zero" in body
-    assert body.count("Not answered.") == 2
+    # At each unanswered item, and in the error summary, which links to it.
+    assert body.count("Not answered.") == 2 * 2
+    assert 'href="#id_item_3_0"' in body and 'href="#id_item_9_0"' in body
     assert not Assessment.objects.exists()
     # What was answered stays checked, so nothing is typed twice.
     assert body.count("checked") >= 7

@@ -40,7 +40,7 @@ def test_a_new_phq9_lands_on_the_prescribers_chart_after_the_dose_increase(page,
     page.wait_for_url("**/give/PHQ-9/")
     for number in range(1, 10):
         answer = "Several days" if number <= 7 else "Not at all"
-        page.locator(f'fieldset[data-item="{number}"] label', has_text=answer).click()
+        page.locator(f'[data-item="{number}"] label', has_text=answer).click()
         if number == 3:
             # The running total shows while the form is filled in.
             assert "unanswered: 4, 5, 6, 7, 8, 9" in page.locator("[data-live-score]").inner_text()
