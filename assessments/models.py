@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import Case
 
 from . import scales
 
 
-class Assessment(models.Model):
+class Assessment(FixedOnceWritten):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     # The scale's code in scales.SCALE_DATA; not a choices field, so a new scale needs
     # no migration.

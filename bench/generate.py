@@ -169,7 +169,6 @@ def generate(scale: Scale, *, seed: int = 7, progress=print) -> dict:
                 scope_messages=True,
                 purpose="Coordination of medication therapy",
                 effective_on=effective,
-                expires_on=expires,
                 effective_at=start_of_day(effective),
                 expires_at=start_of_day(expires + dt.timedelta(days=1)),
                 signer_name="Synthetic Signer",

@@ -94,7 +94,7 @@ GROUP BY p.id, p.given_name, p.family_name
 ORDER BY p.family_name, p.given_name
 """
 RELEASES_SQL = """
-SELECT r.id, r.status, r.effective_on, r.expires_on, p.given_name, p.family_name, p.mrn
+SELECT r.id, r.status, r.effective_on, r.expires_at, p.given_name, p.family_name, p.mrn
 FROM releases_informationrelease r
 JOIN cases_patient p ON p.id = r.patient_id
 JOIN cases_clinician cl ON cl.clinic_id = p.clinic_id AND cl.user_id = %(user)s
@@ -110,7 +110,9 @@ def _ungated_visible(user, model, queryset=None, *, when=None):
 
     kind = gate.kind_of(model)
     queryset = model._default_manager.all() if queryset is None else queryset
-    patients = CareTeamMember.objects.filter(clinician__user=user).values("case__patient_id")
+    patients = (
+        CareTeamMember.objects.reading().filter(clinician__user=user).values("case__patient_id")
+    )
     return queryset.annotate(
         gate_release_id=Value(None, output_field=models.BigIntegerField())
     ).filter(

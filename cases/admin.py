@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
-from . import services
+from . import fixity, services
 from .models import CareTeamMember, Case, Clinic, Clinician, Patient
 
 User = get_user_model()
@@ -27,6 +27,11 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     """Lists, forms and choices limited to the clinic of the signed-in clinic admin."""
 
     clinic_path = "clinic"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A record's way to its patient is fixed once written (cases.fixity).
+        fixed = fixity.fixed_fields(self.model) if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -55,7 +60,13 @@ class ClinicScopedAdmin(admin.ModelAdmin):
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
     clinic_path = "id"
-    list_display = ["name", "refill_lead_days", "controlled_refill_lead_days"]
+    list_display = [
+        "name",
+        "refill_lead_days",
+        "controlled_refill_lead_days",
+        "alert_escalation_minutes",
+        "on_call_clinician",
+    ]
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)

@@ -22,6 +22,11 @@ class CasesConfig(AppConfig):
             date_field="observed_on",
         )
 
-        from . import extensions, selectors
+        from django.db.models.signals import post_migrate
+
+        from . import extensions, fixity, selectors
+
+        # The database refuses moving a record to another patient (cases.fixity).
+        post_migrate.connect(fixity.install_triggers_after_migrate, sender=self)
 
         extensions.add_timeline(selectors.observation_timeline)

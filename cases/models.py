@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from .categories import Category
+from .fixity import FixedOnceWritten
 
 
 class Clinic(models.Model):
@@ -42,6 +43,24 @@ class Clinic(models.Model):
     consult_wait_working_days = models.PositiveSmallIntegerField(
         default=2, help_text="Working days an open consult question may wait."
     )
+    # Safety alerts (alerts app): not acknowledged within the window, an alert is
+    # escalated to the care team again and to the clinician on call; a second window
+    # escalates again.
+    alert_escalation_minutes = models.PositiveIntegerField(
+        "safety alert escalation window (minutes)",
+        default=120,
+        help_text="A safety alert not acknowledged this long after it was raised is "
+        "escalated; after twice as long, again.",
+    )
+    on_call_clinician = models.ForeignKey(
+        "Clinician",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="on_call_for",
+        help_text="Told when a safety alert is escalated (a prescriber or therapist of "
+        "this clinic).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -64,6 +83,17 @@ class Clinic(models.Model):
                 ) from None
             if any(day <= 0 or day > 365 for day in days):
                 raise ValidationError({field: "Each number of days must be between 1 and 365."})
+        if not 5 <= self.alert_escalation_minutes <= 24 * 60:
+            raise ValidationError(
+                {"alert_escalation_minutes": "Give between 5 minutes and 24 hours (1440)."}
+            )
+        on_call = self.on_call_clinician
+        if on_call is not None and (
+            on_call.clinic_id != self.pk or on_call.role == Clinician.Role.CLINIC_ADMIN
+        ):
+            raise ValidationError(
+                {"on_call_clinician": "Choose a prescriber or therapist of this clinic."}
+            )
 
 
 class Clinician(models.Model):
@@ -135,7 +165,7 @@ class Patient(models.Model):
             raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
 
 
-class Case(models.Model):
+class Case(FixedOnceWritten):
     """One collaborative episode of care for a patient."""
 
     class Status(models.TextChoices):
@@ -161,6 +191,29 @@ class Case(models.Model):
             raise ValidationError({"closed_on": "Give the date the case closed."})
 
 
+class CareTeamQuerySet(models.QuerySet):
+    """ "On the care team", decided once; every query of care-team membership starts
+    here (the decision is in releases/gate.py's docstring and README "How access works").
+
+    - reading: a member of any case of the patient, open or closed; a closed case's
+      history stays readable to those who treated the patient, under releases active now;
+    - writing (new records, posts, refills, conferences): a member of an open case;
+    - reminders and notifications of new work: open cases only.
+    """
+
+    def reading(self) -> "CareTeamQuerySet":
+        """Memberships that let a clinician read (any case, open or closed)."""
+        return self.all()
+
+    def writing(self) -> "CareTeamQuerySet":
+        """Memberships that let a clinician write (open cases only)."""
+        return self.filter(case__status=Case.Status.OPEN)
+
+    def reminding(self) -> "CareTeamQuerySet":
+        """Memberships whose clinicians are reminded (open cases only)."""
+        return self.filter(case__status=Case.Status.OPEN)
+
+
 class CareTeamMember(models.Model):
     class RoleOnCase(models.TextChoices):
         PRESCRIBER = "prescriber", "Prescriber"
@@ -170,6 +223,8 @@ class CareTeamMember(models.Model):
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="memberships")
     role_on_case = models.CharField(max_length=20, choices=RoleOnCase.choices)
     joined_on = models.DateField(default=timezone.localdate)
+
+    objects = CareTeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["role_on_case"]
@@ -188,7 +243,7 @@ class CareTeamMember(models.Model):
                 raise ValidationError("A clinic admin cannot be on a care team.")
 
 
-class Observation(models.Model):
+class Observation(FixedOnceWritten):
     """An observation about a patient, written by a therapist or a prescriber.
 
     A shared observation may cross to the other clinician under an active release; a private
@@ -240,6 +295,12 @@ class Observation(models.Model):
         "suggest a medical evaluation in another specialty", blank=True
     )
     body = models.TextField("note", blank=True)
+    # An explicit choice of the author: raises a safety alert (alerts app) to everyone
+    # on the care team who may read this observation.
+    needs_attention_today = models.BooleanField(
+        "needs the prescriber's attention today", default=False
+    )
+    attention_reason = models.TextField("why it needs attention today", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -277,6 +338,7 @@ class Observation(models.Model):
             or self.side_effects.strip()
             or self.response in (self.Response.WORSE, self.Response.MUCH_WORSE)
             or self.question.strip()
+            or self.needs_attention_today
         )
 
 
@@ -333,7 +395,11 @@ OBSERVATION_TEXT_FIELDS = [
     "attitude_notes",
     "question",
     "evaluation_suggestion",
+    "attention_reason",
 ]
+
+# Its structured answers are clinical values too: masked in the audit log alike.
+OBSERVATION_ANSWER_FIELDS = ["adherence", "response", "attitudes"]
 
 auditlog.register(Clinic)
 auditlog.register(Clinician)
@@ -344,5 +410,7 @@ auditlog.register(ObservationReview)
 # Clinical text is masked in the change log: the audit trail records that a field
 # changed, by whom and when, without becoming a second copy of the observation.
 auditlog.register(
-    Observation, mask_fields=OBSERVATION_TEXT_FIELDS, mask_callable="releases.audit.redact"
+    Observation,
+    mask_fields=[*OBSERVATION_TEXT_FIELDS, *OBSERVATION_ANSWER_FIELDS],
+    mask_callable="releases.audit.redact",
 )

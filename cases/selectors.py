@@ -29,7 +29,11 @@ def clinician_of(user) -> Clinician | None:
 def patients_of_clinician(user) -> QuerySet[Patient]:
     """Patients whose care team the user is on."""
     return Patient.objects.filter(
-        Exists(CareTeamMember.objects.filter(case__patient=OuterRef("pk"), clinician__user=user))
+        Exists(
+            CareTeamMember.objects.reading().filter(
+                case__patient=OuterRef("pk"), clinician__user=user
+            )
+        )
     )
 
 
@@ -69,7 +73,8 @@ def access_patient_by_id(user, pk) -> Patient:
 def care_team_of_patient(patient: Patient) -> QuerySet[CareTeamMember]:
     """Everyone on any of the patient's cases, with their user and clinic."""
     return (
-        CareTeamMember.objects.filter(case__patient=patient)
+        CareTeamMember.objects.reading()
+        .filter(case__patient=patient)
         .select_related("clinician__user", "case")
         .order_by("role_on_case", "clinician__user__last_name")
     )

@@ -148,12 +148,15 @@ NOTE_FIELDS = (
     "question",
     "evaluation_suggestion",
     "body",
+    "needs_attention_today",
+    "attention_reason",
 )
 
 
 def _author_on_team(case: Case, author) -> None:
-    if not CareTeamMember.objects.filter(case=case, clinician__user=author).exists():
-        raise PermissionDenied("Only the case's care team writes observations.")
+    # Writing: a member of this case while it is open (CareTeamQuerySet.writing).
+    if not CareTeamMember.objects.writing().filter(case=case, clinician__user=author).exists():
+        raise PermissionDenied("Only the case's care team writes observations, while it is open.")
 
 
 def _check_observation(observation: Observation) -> None:
@@ -168,7 +171,20 @@ def _check_observation(observation: Observation) -> None:
         raise ValidationError(
             "The observation is empty: choose an adherence or a response, or write a note."
         )
+    if observation.needs_attention_today and not observation.attention_reason.strip():
+        raise ValidationError({"attention_reason": "Say why it needs attention today."})
+    if observation.attention_reason.strip() and not observation.needs_attention_today:
+        raise ValidationError(
+            {"attention_reason": "Tick 'needs attention today' as well, or leave this empty."}
+        )
     if not observation.shared:
+        if observation.needs_attention_today:
+            raise ValidationError(
+                {
+                    "needs_attention_today": "A private note never leaves you: share it to "
+                    "alert the prescriber."
+                }
+            )
         for name in ("question", "evaluation_suggestion"):
             if getattr(observation, name).strip():
                 raise ValidationError(
@@ -218,6 +234,7 @@ def observation_create(*, case: Case, author, medications=None, **fields) -> Obs
         observation.medications.set(linked)
     if observation.shared:
         gate.grants_for_new_object(observation)
+    _raise_alert_if_marked(observation)
     return observation
 
 
@@ -256,7 +273,16 @@ def observation_update(
         # Made private: nobody else keeps an index entry. Reads that already happened
         # stay recorded as disclosures.
         gate.grants_remove_for_object(observation)
+    _raise_alert_if_marked(observation)
     return observation
+
+
+def _raise_alert_if_marked(observation: Observation) -> None:
+    """An observation marked for attention today raises its safety alert (once)."""
+    if observation.needs_attention_today:
+        from alerts.services import alert_raise_for_observation
+
+        alert_raise_for_observation(observation=observation)
 
 
 def _check_reviewer(observation: Observation, reviewer) -> None:
@@ -264,9 +290,11 @@ def _check_reviewer(observation: Observation, reviewer) -> None:
         raise ValidationError("You wrote this observation; reviews are for the other clinician.")
     if not observation.shared:
         raise ValidationError("A private observation is never reviewed by anyone else.")
-    on_team = CareTeamMember.objects.filter(
-        case__patient_id=observation.case.patient_id, clinician__user=reviewer
-    ).exists()
+    on_team = (
+        CareTeamMember.objects.reading()
+        .filter(case__patient_id=observation.case.patient_id, clinician__user=reviewer)
+        .exists()
+    )
     if not on_team:
         raise PermissionDenied("Only the patient's care team reviews observations.")
 

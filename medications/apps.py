@@ -45,6 +45,10 @@ class MedicationsConfig(AppConfig):
                 permission_model=permission_model,
                 label=label,
                 date_field=date_field,
+                # A decline reason is the prescriber's text on the therapist's request.
+                text_authors={"decline_reason": "handled_by"}
+                if model is models.RefillRequest
+                else None,
             )
 
         extensions.add_timeline(selectors.medication_timeline)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import Clinic, Clinician, Observation, Patient
 
 
@@ -182,7 +183,7 @@ class FormularyEntry(models.Model):
                 )
 
 
-class Medication(models.Model):
+class Medication(FixedOnceWritten):
     class Route(models.TextChoices):
         ORAL = "oral", "By mouth"
         SUBLINGUAL = "sublingual", "Under the tongue"
@@ -310,7 +311,7 @@ class Medication(models.Model):
             raise ValidationError({"stop_date": "An active medication has no stop date."})
 
 
-class MedicationChange(models.Model):
+class MedicationChange(FixedOnceWritten):
     class Kind(models.TextChoices):
         START = "start", "Started"
         INCREASE = "increase", "Dose increased"
@@ -340,7 +341,7 @@ class MedicationChange(models.Model):
         return f"Medication change #{self.pk} ({self.kind}) of {self.effective_on:%Y-%m-%d}"
 
 
-class RefillRequest(models.Model):
+class RefillRequest(FixedOnceWritten):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         SENT = "sent", "Sent to pharmacy"
@@ -418,8 +419,28 @@ class RefillRequestUserObjectPermission(UserObjectPermissionBase):
 
 
 auditlog.register(FormularyEntry)
-auditlog.register(Medication, m2m_fields={"observations"})
-auditlog.register(MedicationChange, mask_fields=["reason"], mask_callable="releases.audit.redact")
+# Clinical values are masked in the change log: it keeps who changed which field when,
+# without becoming a second copy of the medication list.
+MEDICATION_CLINICAL_FIELDS = [
+    "name",
+    "strength",
+    "directions",
+    "route",
+    "frequency",
+    "formulary_entry",
+    "controlled_schedule",
+]
+auditlog.register(
+    Medication,
+    m2m_fields={"observations"},
+    mask_fields=MEDICATION_CLINICAL_FIELDS,
+    mask_callable="releases.audit.redact",
+)
+auditlog.register(
+    MedicationChange,
+    mask_fields=["from_value", "to_value", "reason"],
+    mask_callable="releases.audit.redact",
+)
 auditlog.register(
     RefillRequest, mask_fields=["note", "decline_reason"], mask_callable="releases.audit.redact"
 )

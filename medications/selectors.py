@@ -12,6 +12,7 @@ from cases import selectors as case_selectors
 from cases.extensions import TimelineEntry
 from cases.models import Case, Clinician, Observation, ObservationReview, Patient
 from releases import gate
+from releases.selectors import NO_RELEASE, ReleaseState, release_states
 
 from .models import Medication, MedicationChange, RefillRequest
 
@@ -81,6 +82,17 @@ def changes_visible_to(
     if medication is not None:
         queryset = queryset.filter(Q(medication=medication) | Q(switched_to=medication))
     return gate.visible(user, MedicationChange, queryset).order_by("-effective_on", "-created_at")
+
+
+def medications_named_by(user, changes) -> list[Medication]:
+    """The medications a list of changes names (a change shows its medication's name),
+    read through the gate so that showing them is recorded as reading them."""
+    ids = {c.medication_id for c in changes} | {
+        c.switched_to_id for c in changes if c.switched_to_id
+    }
+    if not ids:
+        return []
+    return list(gate.visible(user, Medication, Medication.objects.filter(pk__in=ids)))
 
 
 def change_label(change: MedicationChange) -> str:
@@ -274,6 +286,7 @@ class CaseloadRow:
     open_refills: int = 0
     late_refills: int = 0
     open_questions: int = 0
+    release_state: ReleaseState = NO_RELEASE
 
     @property
     def days_since_observation(self) -> int | None:
@@ -378,5 +391,7 @@ def caseload(user) -> list[CaseloadRow]:
         )
         for row in questions:
             rows[row["case__patient_id"]].open_questions = row["total"]
+    for pk, state in release_states(ids).items():
+        rows[pk].release_state = state
     # Stable sort: alphabetical within each group.
     return sorted(rows.values(), key=lambda row: not row.needs_attention)

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import CareTeamMember, Case, Clinician, Patient
+from cases.models import CareTeamMember, Clinician, Patient
 from releases import gate
 
 from . import formulary
@@ -81,9 +81,9 @@ def _require_on_team(patient: Patient, user, role: str, action: str) -> Clinicia
     clinician = _clinician(user)
     if clinician is None or clinician.role != role or not user.is_active:
         raise PermissionDenied(f"Only a {Role(role).label.lower()} {action}.")
-    on_team = CareTeamMember.objects.filter(
-        case__patient=patient, clinician=clinician, case__status=Case.Status.OPEN
-    ).exists()
+    on_team = (
+        CareTeamMember.objects.writing().filter(case__patient=patient, clinician=clinician).exists()
+    )
     if not on_team:
         raise PermissionDenied(f"Only the patient's care team {action}.")
     return clinician

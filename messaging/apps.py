@@ -14,6 +14,8 @@ class MessagingConfig(AppConfig):
         from .models import (
             CaseConference,
             CaseConferenceUserObjectPermission,
+            ConferenceOutcome,
+            ConferenceOutcomeUserObjectPermission,
             Message,
             MessageUserObjectPermission,
         )
@@ -34,6 +36,16 @@ class MessagingConfig(AppConfig):
             author_field="requested_by",
             permission_model=CaseConferenceUserObjectPermission,
             label="case conference",
+            date_field="created_at",
+        )
+        # The outcome is text of its own author (whoever recorded it), not the requester's.
+        gate.register(
+            ConferenceOutcome,
+            category=Category.MESSAGES,
+            patient_path="conference__case__patient",
+            author_field="author",
+            permission_model=ConferenceOutcomeUserObjectPermission,
+            label="conference outcome",
             date_field="created_at",
         )
         extensions.add_timeline(selectors.consult_timeline)

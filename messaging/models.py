@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import Case
 
 
-class Message(models.Model):
+class Message(FixedOnceWritten):
     """One message in a case's thread, shared PHI of the category "messages".
 
     A plain message or a consult question. A question is open until someone on the
@@ -146,12 +147,13 @@ class MessageRead(models.Model):
         return f"Message #{self.message_id} read by user #{self.reader_id}"
 
 
-class CaseConference(models.Model):
+class CaseConference(FixedOnceWritten):
     """A joint review of a case the two clinicians hold ("how is our alliance with this
     patient?"). Either clinician asks with an agenda and a proposed time; another member
     of the care team confirms it (or proposes another time); afterwards one of them
-    records the outcome. Shared PHI of the category "messages", authored by whoever
-    asked for it."""
+    records what came out of it. Shared PHI of the category "messages", authored by
+    whoever asked for it (the agenda is theirs); each outcome is a record of its own
+    (:class:`ConferenceOutcome`), authored by whoever wrote it."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
@@ -177,14 +179,10 @@ class CaseConference(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    outcome_notes = models.TextField(blank=True)
     billing_told = models.BooleanField(
         "the patient was told such sessions may be billed", default=False
     )
     held_on = models.DateField(null=True, blank=True)
-    outcome_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -216,15 +214,59 @@ class CaseConference(models.Model):
     def clean(self) -> None:
         if not (self.agenda or "").strip():
             raise ValidationError({"agenda": "Say what you want to review together."})
-        if self.status == self.Status.HELD:
-            if not self.outcome_notes.strip():
-                raise ValidationError({"outcome_notes": "Write what came out of the conference."})
-            if self.held_on and self.held_on > timezone.localdate():
-                raise ValidationError({"held_on": "A conference cannot be held in the future."})
+        held = self.status == self.Status.HELD
+        if held and self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": "A conference cannot be held in the future."})
 
 
 class CaseConferenceUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(CaseConference, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class ConferenceOutcome(FixedOnceWritten):
+    """What came out of a held case conference, as one member of the team wrote it.
+
+    Its own record with its own author (issue 11): the gate reads it under the releases
+    of whoever wrote it, not of whoever asked for the conference. Each member who records
+    an outcome writes their own; only its author edits it."""
+
+    conference = models.ForeignKey(
+        CaseConference, on_delete=models.PROTECT, related_name="outcomes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conference_outcomes"
+    )
+    notes = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "author"], name="conference_outcome_once_per_author"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # No text: this string reaches logs, the audit trail and the disclosure list.
+        return f"Conference outcome #{self.pk} of {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("messaging:conference_detail", args=[self.conference_id])
+
+    def clean(self) -> None:
+        if not (self.notes or "").strip():
+            raise ValidationError({"notes": "Write what came out of the conference."})
+
+
+class ConferenceOutcomeUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants: who may read which outcome (kept by releases.gate)."""
+
+    content_object = models.ForeignKey(ConferenceOutcome, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
         pass
@@ -296,6 +338,7 @@ class Reminder(models.Model):
 auditlog.register(Message, mask_fields=["body"], mask_callable="releases.audit.redact")
 auditlog.register(
     CaseConference,
-    mask_fields=["agenda", "outcome_notes"],
+    mask_fields=["agenda"],
     mask_callable="releases.audit.redact",
 )
+auditlog.register(ConferenceOutcome, mask_fields=["notes"], mask_callable="releases.audit.redact")

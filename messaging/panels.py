@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from cases.extensions import Panel
-from cases.models import Case, Clinician
+from cases.models import CareTeamMember, Case, Clinician
 
 from . import selectors
 
@@ -64,7 +64,10 @@ def case_thread_panel(request, patient) -> Panel | None:
     if clinician is None or clinician.is_clinic_admin:
         return None
     case = (
-        Case.objects.filter(patient=patient, care_team__clinician__user=request.user)
+        Case.objects.filter(
+            patient=patient,
+            care_team__in=CareTeamMember.objects.reading().filter(clinician__user=request.user),
+        )
         .order_by("status", "-opened_on", "-pk")
         .select_related("patient")
         .first()

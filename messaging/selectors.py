@@ -24,6 +24,7 @@ messages the rule lets them read, and always their own.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -34,7 +35,7 @@ from cases.extensions import TimelineEntry
 from cases.models import CareTeamMember, Case, Observation, Patient
 from releases import gate
 
-from .models import CaseConference, Message, MessageRead
+from .models import CaseConference, ConferenceOutcome, Message, MessageRead
 
 MESSAGES = Category.MESSAGES
 THREAD_PAGE = 100
@@ -54,7 +55,9 @@ def access_case_for_thread(user, pk) -> Case:
     if clinician is not None and not clinician.is_clinic_admin:
         case = (
             Case.objects.select_related("patient")
-            .filter(pk=pk, care_team__clinician__user=user)
+            .filter(
+                pk=pk, care_team__in=CareTeamMember.objects.reading().filter(clinician__user=user)
+            )
             .first()
         )
     if case is None:
@@ -66,7 +69,8 @@ def members_reached(case: Case, writer, *, when=None) -> list[CareTeamMember]:
     """The other members of the case's care team who may read what ``writer`` writes
     now in the thread (one query)."""
     return list(
-        CareTeamMember.objects.filter(case=case)
+        CareTeamMember.objects.reading()
+        .filter(case=case)
         .exclude(clinician__user=writer)
         .annotate(
             release_id=gate.covering_release(
@@ -84,7 +88,7 @@ def members_reached(case: Case, writer, *, when=None) -> list[CareTeamMember]:
 
 def is_on_care_team(case: Case, user) -> bool:
     """Whether the user is on this case's care team."""
-    return CareTeamMember.objects.filter(case=case, clinician__user=user).exists()
+    return CareTeamMember.objects.reading().filter(case=case, clinician__user=user).exists()
 
 
 def why_cannot_write(case: Case, user) -> str:
@@ -279,7 +283,9 @@ def thread_summaries(user, cases: list[Case]) -> list[ThreadSummary]:
 def inbox_threads(user) -> list[ThreadSummary]:
     """The threads of every case whose care team the user is on (two queries)."""
     cases = list(
-        Case.objects.filter(care_team__clinician__user=user)
+        Case.objects.filter(
+            care_team__in=CareTeamMember.objects.reading().filter(clinician__user=user)
+        )
         .select_related("patient")
         .order_by("patient__family_name", "patient__given_name", "-opened_on")
     )
@@ -290,7 +296,9 @@ def inbox_threads(user) -> list[ThreadSummary]:
 
 
 def _on_case_team(user) -> Exists:
-    return Exists(CareTeamMember.objects.filter(case=OuterRef("case"), clinician__user=user))
+    return Exists(
+        CareTeamMember.objects.reading().filter(case=OuterRef("case"), clinician__user=user)
+    )
 
 
 def questions_waiting_for(user) -> QuerySet[Message]:
@@ -347,7 +355,7 @@ def visible_answers(user, questions) -> dict[int, Message]:
 def conferences_visible_to(user, *, case: Case | None = None) -> QuerySet[CaseConference]:
     """Case conferences the user may read, upcoming first (soonest first), then the rest."""
     queryset = CaseConference.objects.select_related(
-        "case__patient", "requested_by__clinician", "proposed_by", "confirmed_by", "outcome_by"
+        "case__patient", "requested_by__clinician", "proposed_by", "confirmed_by"
     )
     if case is not None:
         queryset = queryset.filter(case=case)
@@ -365,9 +373,31 @@ def upcoming_conferences(user) -> list[CaseConference]:
 def conference_for_user(user, pk) -> CaseConference:
     """One conference the user may read (404 alike for missing and hidden); read recorded."""
     queryset = CaseConference.objects.select_related(
-        "case__patient", "requested_by__clinician", "proposed_by", "confirmed_by", "outcome_by"
+        "case__patient", "requested_by__clinician", "proposed_by", "confirmed_by"
     )
     return gate.read_one(user, CaseConference, pk, queryset=queryset)
+
+
+def visible_outcomes(user, conferences) -> dict[int, list[ConferenceOutcome]]:
+    """conference id -> the outcomes of it the user may read, each under its own
+    author's releases (one query); their reads are recorded."""
+    ids = [conference.pk for conference in conferences]
+    if not ids:
+        return {}
+    queryset = ConferenceOutcome.objects.filter(conference_id__in=ids).select_related(
+        "author__clinician"
+    )
+    outcomes = list(gate.visible(user, ConferenceOutcome, queryset).order_by("created_at", "pk"))
+    gate.record_reads(user, outcomes)
+    by_conference: dict[int, list[ConferenceOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_conference[outcome.conference_id].append(outcome)
+    return dict(by_conference)
+
+
+def own_outcome(user, conference: CaseConference) -> ConferenceOutcome | None:
+    """The outcome the user wrote of this conference, if any (for editing it)."""
+    return ConferenceOutcome.objects.filter(conference=conference, author=user).first()
 
 
 # --- the patient timeline ---------------------------------------------------------------
@@ -401,13 +431,17 @@ def consult_timeline(user, patient: Patient) -> list[TimelineEntry]:
         )
         for question in questions
     ]
-    conferences = gate.visible(
-        user,
-        CaseConference,
-        CaseConference.objects.filter(case__patient=patient)
-        .exclude(status=CaseConference.Status.CANCELLED)
-        .select_related("case__patient", "requested_by__clinician", "outcome_by"),
+    conferences = list(
+        gate.visible(
+            user,
+            CaseConference,
+            CaseConference.objects.filter(case__patient=patient)
+            .exclude(status=CaseConference.Status.CANCELLED)
+            .select_related("case__patient", "requested_by__clinician"),
+        )
     )
+    # Each outcome is read under its own author's releases, apart from the conference.
+    outcomes = visible_outcomes(user, conferences)
     for conference in conferences:
         held = conference.status == CaseConference.Status.HELD and conference.held_on
         entries.append(
@@ -416,6 +450,7 @@ def consult_timeline(user, patient: Patient) -> list[TimelineEntry]:
                 kind="conference",
                 template="messaging/_timeline_conference.html",
                 obj=conference,
+                extra={"outcomes": outcomes.get(conference.pk, [])},
             )
         )
     return entries

@@ -20,7 +20,7 @@ from notifications.services import notify
 from releases import gate
 
 from . import selectors
-from .models import CaseConference, Message, MessageRead
+from .models import CaseConference, ConferenceOutcome, Message, MessageRead
 
 Kind = Notification.Kind
 
@@ -328,8 +328,10 @@ def conference_record_outcome(
     held_on: dt.date,
     billing_told: bool,
 ) -> CaseConference:
-    """Record that a scheduled conference was held, what came out of it, and whether the
-    patient was told such sessions may be billed."""
+    """Record that a scheduled conference was held, whether the patient was told such
+    sessions may be billed, and what came out of it as the actor's own outcome (a
+    ConferenceOutcome authored by them: recording again edits theirs, another member
+    writes their own)."""
     conference = _conference_for_update(conference, actor)
     if conference.status not in (CaseConference.Status.SCHEDULED, CaseConference.Status.HELD):
         raise ValidationError("Only a scheduled conference is held: agree on a time first.")
@@ -340,23 +342,29 @@ def conference_record_outcome(
         and held_on < timezone.localdate(conference.scheduled_at)
     ):
         raise ValidationError({"held_on": "The conference cannot be held before its time."})
+    now = timezone.now()
     conference.status = CaseConference.Status.HELD
-    conference.outcome_notes = outcome_notes.strip()
     conference.held_on = held_on
     conference.billing_told = billing_told
-    conference.outcome_by = actor
-    conference.updated_at = timezone.now()
+    conference.updated_at = now
     conference.full_clean()
-    conference.save(
-        update_fields=[
-            "status",
-            "outcome_notes",
-            "held_on",
-            "billing_told",
-            "outcome_by",
-            "updated_at",
-        ]
-    )
+    conference.save(update_fields=["status", "held_on", "billing_told", "updated_at"])
+    outcome = ConferenceOutcome.objects.filter(conference=conference, author=actor).first()
+    created = outcome is None
+    if created:
+        outcome = ConferenceOutcome(conference=conference, author=actor, created_at=now)
+    outcome.notes = outcome_notes.strip()
+    outcome.updated_at = now
+    try:
+        outcome.full_clean()
+    except ValidationError as error:
+        # The form calls the field outcome_notes.
+        raise ValidationError({"outcome_notes": error.messages}) from None
+    if created:
+        outcome.save()
+        gate.grants_for_new_object(outcome)
+    else:
+        outcome.save(update_fields=["notes", "updated_at"])
     return conference
 
 

@@ -21,6 +21,8 @@ class ReferralsConfig(AppConfig):
             patient_path="patient",
             author_field="referred_by",
             addressee_field="to_prescriber__user",
+            # A decline reason is the prescriber's text on the therapist's referral.
+            text_authors={"decline_reason": "to_prescriber__user"},
             permission_model=ReferralUserObjectPermission,
             label="referral",
             date_field="created_at",

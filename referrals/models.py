@@ -7,10 +7,11 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from cases.fixity import FixedOnceWritten
 from cases.models import Case, Clinician, Patient
 
 
-class Referral(models.Model):
+class Referral(FixedOnceWritten):
     """A therapist refers a patient to a prescriber for medication evaluation."""
 
     class Urgency(models.TextChoices):

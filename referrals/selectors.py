@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from cases import selectors as case_selectors
 from cases.categories import Category
@@ -71,12 +71,12 @@ def _covering(referral_ref: str = "") -> Subquery:
 
 def _latest_release(field: str) -> Subquery:
     """A field of the newest release between the referral's two clinicians."""
-    releases = InformationRelease.objects.filter(
-        Q(discloser_clinician__user=OuterRef("referred_by"))
-        | Q(discloser_clinic__clinicians__user=OuterRef("referred_by")),
-        patient=OuterRef("patient"),
-        recipient=OuterRef("to_prescriber"),
-    ).order_by("-created_at", "-pk")
+    releases = (
+        InformationRelease.objects.filter(patient=OuterRef("patient"))
+        .disclosed_by(OuterRef("referred_by"))
+        .received_by(OuterRef("to_prescriber__user"))
+        .order_by("-created_at", "-pk")
+    )
     return Subquery(releases.values(field)[:1])
 
 
@@ -159,14 +159,15 @@ def referrals_waiting_for_release(clinic_id: int) -> list[WaitingReferral]:
 def release_choices(referrer, *, patient: Patient | None = None) -> QuerySet[InformationRelease]:
     """Releases a referral by ``referrer`` may rest on: for their patients, from them (or
     their clinic) to a prescriber, covering messages, not revoked or expired."""
-    clinician = referrer.clinician
-    queryset = InformationRelease.objects.filter(
-        Q(discloser_clinician=clinician)
-        | Q(discloser_clinic_id=clinician.clinic_id, discloser_clinician__isnull=True),
-        patient__in=case_selectors.patients_of_clinician(referrer),
-        recipient__role=Clinician.Role.PRESCRIBER,
-        scope_messages=True,
-    ).exclude(status__in=ENDED)
+    queryset = (
+        InformationRelease.objects.disclosed_by(referrer)
+        .covering(Category.MESSAGES)
+        .filter(
+            patient__in=case_selectors.patients_of_clinician(referrer),
+            recipient__role=Clinician.Role.PRESCRIBER,
+        )
+        .exclude(status__in=ENDED)
+    )
     if patient is not None:
         queryset = queryset.filter(patient=patient)
     return queryset.select_related("patient", "recipient__user").order_by(

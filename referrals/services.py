@@ -42,15 +42,14 @@ Status = Referral.Status
 
 
 def _check_release(release: InformationRelease, *, referrer, patient, to_prescriber) -> None:
-    clinician = referrer.clinician
+    # The direction, by the release QuerySet's rule: from the referrer to the prescriber.
     between = (
-        release.discloser_clinician_id == clinician.pk
-        or (
-            release.discloser_clinician_id is None
-            and release.discloser_clinic_id == clinician.clinic_id
-        )
-    ) and release.recipient_id == to_prescriber.pk
-    if release.patient_id != patient.pk or not between:
+        InformationRelease.objects.filter(pk=release.pk, patient=patient)
+        .disclosed_by(referrer)
+        .received_by(to_prescriber.user_id)
+        .exists()
+    )
+    if not between:
         raise ValidationError(
             {"release": "Choose a release of this patient from you to this prescriber."}
         )
@@ -100,7 +99,8 @@ def referral_create(
         _check_release(release, referrer=referred_by, patient=patient, to_prescriber=to_prescriber)
     case = (
         Case.objects.filter(
-            patient=patient, status=Case.Status.OPEN, care_team__clinician__user=referred_by
+            patient=patient,
+            care_team__in=CareTeamMember.objects.writing().filter(clinician__user=referred_by),
         )
         .order_by("-opened_on", "-pk")
         .first()

@@ -14,8 +14,21 @@ be active *now*, so an expired release blocks reads at its expiry instant, befor
 sweep has run. Superusers and staff get nothing here: the gate never asks
 ``has_perm`` (which lets superusers through), it reads the grant rows itself.
 
+"On the care team" (``CareTeamMember.objects``, decided once): *reading* needs
+membership of any case of the patient, open or closed (a closed case's history stays
+readable to those who treated the patient, under releases in force now); *writing*
+needs membership of an open case; *reminders* and new-work notifications go to members
+of open cases. The release's direction (who discloses to whom) lives on the release
+QuerySet (``releases.models.ReleaseQuerySet``); :func:`covers_of` applies it to rows
+already read.
+
+Recording is structural: within a request (:func:`recording_scope`) every row iterated
+from :func:`visible` is recorded once at the request's end (access entry, and a
+disclosure when read under a release).
+
 Apps declare their shared kinds with :func:`register` (in ``AppConfig.ready``); the
-gate imports no app but ``cases``.
+gate imports no app but ``cases``. Registering also fixes each hop of the kind's way
+to its patient (``cases.fixity``): the database refuses moving it to another patient.
 """
 
 from __future__ import annotations
@@ -31,12 +44,13 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from cases import fixity
 from cases.categories import Category
 from cases.models import CareTeamMember, Clinician
 
@@ -63,6 +77,10 @@ class SharedKind:
     # A record addressed to one clinician (a referral to a prescriber) may be read by its
     # addressee before they join the care team; everything else about the rule holds.
     addressee_field: str | None = None
+    # Text on the row written by someone else than the row's author (a decline reason
+    # by the prescriber on the therapist's request): (text field, path to its author's
+    # user). Each such text is read under its own author's releases, or withheld.
+    text_authors: tuple[tuple[str, str], ...] = ()
 
     @property
     def perm(self) -> str:
@@ -105,12 +123,16 @@ def register(
     shared_field: str | None = None,
     date_field: str = "created_at",
     addressee_field: str | None = None,
+    text_authors: dict[str, str] | None = None,
 ) -> None:
-    """Declare ``model`` as shared PHI: how to reach its patient, author and category."""
+    """Declare ``model`` as shared PHI: how to reach its patient, author and category
+    (and, in ``text_authors``, the author of each text on it written by someone else)."""
     if (category is None) == (category_field is None):
         raise ValueError("Give either a fixed category or a category_field.")
     if category is not None and category not in Category.values:
         raise ValueError(f"Unknown category {category!r}.")
+    # The record's way to its patient is fixed once written (cases.fixity).
+    fixity.fix_path(model, patient_path)
     _registry[model] = SharedKind(
         model=model,
         patient_path=patient_path,
@@ -122,6 +144,7 @@ def register(
         shared_field=shared_field,
         date_field=date_field,
         addressee_field=addressee_field,
+        text_authors=tuple((text_authors or {}).items()),
     )
 
 
@@ -157,32 +180,104 @@ def covering_release(*, reader, author, patient, category: str, when=None) -> Su
     answers both "annotate these rows" and "would a record written now reach this reader?"
     (who may post in a case thread, which referrals still wait for a release).
     """
-    when = when or timezone.now()
-    forward = Q(recipient__user=reader) & (
-        Q(discloser_clinician__user=author) | Q(discloser_clinic__clinicians__user=author)
-    )
-    backward = Q(mutual=True, discloser_clinician__user=reader, recipient__user=author)
     releases = (
-        InformationRelease.objects.active_at(when)
-        .filter(forward | backward, patient=patient)
-        .filter(**{f"scope_{category}": True})
+        InformationRelease.objects.active_at(when or timezone.now())
+        .between(reader=reader, author=author)
+        .covering(category)
+        .filter(patient=patient)
         .order_by("pk")
         .values("pk")[:1]
     )
     return Subquery(releases, output_field=models.BigIntegerField())
 
 
+def readers_of_new_record(author, patient, category: str, *, when=None) -> QuerySet:
+    """The users, besides ``author``, who may read a shared record ``author`` writes now
+    about ``patient`` in ``category``: clinicians on the patient's care team with a
+    release in force from the author to them (for "who will read this" on forms).
+    One query; the same rule as :func:`visible`."""
+    from django.contrib.auth import get_user_model
+
+    when = when or timezone.now()
+    reader = OuterRef("pk")
+    on_team = CareTeamMember.objects.reading().filter(case__patient=patient, clinician__user=reader)
+    released = (
+        InformationRelease.objects.active_at(when)
+        .between(reader=reader, author=author)
+        .covering(category)
+        .filter(patient=patient)
+    )
+    return (
+        get_user_model()
+        .objects.filter(Exists(on_team), Exists(released), is_active=True)
+        .exclude(clinician__role=Clinician.Role.CLINIC_ADMIN)
+        .exclude(pk=getattr(author, "pk", author))
+    )
+
+
 @dataclass(frozen=True)
 class Cover:
-    """What one release active now lets a reader read: shared records about
+    """What one release active now lets one reader read: shared records about
     ``patient_id`` in ``categories`` written by ``author_id`` or, for a release from a
     whole clinic, by any clinician of ``clinic_id``."""
 
     release_id: int
     patient_id: int
     categories: frozenset
+    reader_id: int
     author_id: int | None = None
     clinic_id: int | None = None
+
+    def reaches(self, *, author_id, author_clinic_id, category) -> bool:
+        """Whether a record by this author in this category is read under it."""
+        if category not in self.categories:
+            return False
+        if self.author_id is not None:
+            return self.author_id == author_id
+        return self.clinic_id is not None and self.clinic_id == author_clinic_id
+
+
+# The release fields :func:`covers_of` reads (one ``values()`` list for every caller).
+COVER_FIELDS = (
+    "pk",
+    "patient_id",
+    "mutual",
+    "discloser_clinic_id",
+    "recipient__user_id",
+    "discloser_clinician__user_id",
+    *(f"scope_{category}" for category in Category.values),
+)
+
+
+def covers_of(row: dict) -> list[Cover]:
+    """The covers of one release row (``values(*COVER_FIELDS)``): the recipient reads
+    the discloser (or the disclosing clinic); under a mutual release the discloser
+    reads the recipient too. The direction as :meth:`ReleaseQuerySet.between` states it,
+    for rows already read."""
+    categories = frozenset(c for c in Category.values if row[f"scope_{c}"])
+    discloser = row["discloser_clinician__user_id"]
+    recipient = row["recipient__user_id"]
+    covers = [
+        Cover(
+            release_id=row["pk"],
+            patient_id=row["patient_id"],
+            categories=categories,
+            reader_id=recipient,
+            author_id=discloser,
+            clinic_id=None if discloser else row["discloser_clinic_id"],
+        )
+    ]
+    if row["mutual"] and discloser:
+        covers.append(
+            Cover(
+                release_id=row["pk"],
+                patient_id=row["patient_id"],
+                categories=categories,
+                reader_id=discloser,
+                author_id=recipient,
+            )
+        )
+    return covers
 
 
 @dataclass(frozen=True)
@@ -197,11 +292,9 @@ class Reader:
     def release_for(self, *, patient_id, author_id, author_clinic_id, category) -> int | None:
         """The release under which a record is read, or None."""
         for cover in self.covers:
-            if cover.patient_id != patient_id or category not in cover.categories:
-                continue
-            if cover.author_id is not None and cover.author_id == author_id:
-                return cover.release_id
-            if cover.clinic_id is not None and cover.clinic_id == author_clinic_id:
+            if cover.patient_id == patient_id and cover.reaches(
+                author_id=author_id, author_clinic_id=author_clinic_id, category=category
+            ):
                 return cover.release_id
         return None
 
@@ -226,14 +319,48 @@ def read_scope():
         _request_readers.reset(token)
 
 
+# Reads waiting to be recorded: user id -> (user, {(model label, pk): obj}); None
+# outside a recording scope (then every read is recorded at once).
+_pending_reads: ContextVar[dict | None] = ContextVar("gate_pending_reads", default=None)
+
+
+@contextlib.contextmanager
+def recording_scope():
+    """Within it, every row read through :func:`visible` (iterated: listed, rendered,
+    exported) and every :func:`record_reads` call is collected, and all are recorded
+    in bulk when the scope ends (a request is one scope): recording is structural, so
+    no page can show a gated row it did not record. Nested scopes share the outer one."""
+    if _pending_reads.get() is not None:
+        yield
+        return
+    pending: dict = {}
+    token = _pending_reads.set(pending)
+    try:
+        yield
+    finally:
+        _pending_reads.reset(token)
+        for user, objects in pending.values():
+            _write_reads(user, objects.values())
+
+
+def _collect(pending: dict, user: User, objects: Iterable[models.Model]) -> None:
+    _, seen = pending.setdefault(user.pk, (user, {}))
+    for obj in objects:
+        key = (obj._meta.label, obj.pk)
+        # One entry per row; the copy read under a release says which release.
+        if key not in seen or getattr(obj, "gate_release_id", None) is not None:
+            seen[key] = obj
+
+
 class RequestCacheMiddleware:
-    """Each request is one read scope."""
+    """Each request is one read scope and one recording scope: the reader's releases
+    are read once, and every gated row the request read is recorded once, at its end."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with read_scope():
+        with read_scope(), recording_scope():
             return self.get_response(request)
 
 
@@ -244,50 +371,13 @@ def reader_at(user: User, when=None) -> Reader:
     if when is None and cache is not None and user.pk in cache:
         return cache[user.pk]
     instant = when or timezone.now()
-    scope_fields = [f"scope_{category}" for category in Category.values]
-    rows = (
-        InformationRelease.objects.active_at(instant)
-        .filter(Q(recipient__user=user) | Q(mutual=True, discloser_clinician__user=user))
-        .values(
-            "pk",
-            "patient_id",
-            "mutual",
-            "discloser_clinic_id",
-            "recipient__user_id",
-            "discloser_clinician__user_id",
-            *scope_fields,
-        )
-    )
-    covers = []
-    for row in rows:
-        categories = frozenset(c for c in Category.values if row[f"scope_{c}"])
-        discloser = row["discloser_clinician__user_id"]
-        if row["recipient__user_id"] == user.pk:
-            covers.append(
-                Cover(
-                    release_id=row["pk"],
-                    patient_id=row["patient_id"],
-                    categories=categories,
-                    author_id=discloser,
-                    clinic_id=None if discloser else row["discloser_clinic_id"],
-                )
-            )
-        if row["mutual"] and discloser == user.pk:
-            covers.append(
-                Cover(
-                    release_id=row["pk"],
-                    patient_id=row["patient_id"],
-                    categories=categories,
-                    author_id=row["recipient__user_id"],
-                )
-            )
-    team = CareTeamMember.objects.filter(clinician__user=user).values_list(
-        "case__patient_id", flat=True
-    )
+    rows = InformationRelease.objects.active_at(instant).readable_by(user).values(*COVER_FIELDS)
+    covers = [cover for row in rows for cover in covers_of(row) if cover.reader_id == user.pk]
+    team = CareTeamMember.objects.reading().filter(clinician__user=user)
     reader = Reader(
         user_id=user.pk,
         covers=tuple(covers),
-        care_team_patients=frozenset(team),
+        care_team_patients=frozenset(team.values_list("case__patient_id", flat=True)),
         when=instant,
     )
     if when is None and cache is not None:
@@ -296,13 +386,18 @@ def reader_at(user: User, when=None) -> Reader:
 
 
 class _GatedIterable(ModelIterable):
-    """Sets ``gate_release_id`` on each row read through :func:`visible`."""
+    """Sets ``gate_release_id`` on each row read through :func:`visible`, and collects
+    the row for recording when a recording scope is open (each request is one)."""
 
     def __iter__(self):
         resolve = self.queryset._hints.get("carecollab_gate")
+        reader = self.queryset._hints.get("carecollab_gate_reader")
+        pending = _pending_reads.get()
         for obj in super().__iter__():
             if resolve is not None:
                 obj.gate_release_id = resolve(obj)
+            if pending is not None and reader is not None:
+                _collect(pending, reader, [obj])
             yield obj
 
 
@@ -359,21 +454,42 @@ def visible(
     annotations = {"gate_patient_id": F(kind.patient_path)}
     if needs_clinic:
         annotations["gate_author_clinic_id"] = F(f"{kind.author_field}__clinician__clinic_id")
+    for index, (_, by) in enumerate(kind.text_authors):
+        annotations[f"gate_text_by_{index}"] = F(by)
+        if needs_clinic:
+            annotations[f"gate_text_clinic_{index}"] = F(f"{by}__clinician__clinic_id")
     gated = queryset.annotate(**annotations).filter(condition)
     gated._iterable_class = _GatedIterable
 
-    def resolve(obj):
-        author_id = getattr(obj, f"{kind.author_field}_id")
-        if author_id == user.pk:
-            return None
+    def release_of(obj, author_id, author_clinic_id) -> int | None:
         return reader.release_for(
             patient_id=obj.gate_patient_id,
             author_id=author_id,
-            author_clinic_id=getattr(obj, "gate_author_clinic_id", None),
+            author_clinic_id=author_clinic_id,
             category=kind.category_of(obj),
         )
 
-    gated._hints = {**gated._hints, "carecollab_gate": resolve}
+    def resolve(obj):
+        author_id = getattr(obj, f"{kind.author_field}_id")
+        obj.gate_text_releases = {}
+        for index, (text_field, _) in enumerate(kind.text_authors):
+            by = getattr(obj, f"gate_text_by_{index}")
+            if by is None or by in (user.pk, author_id):
+                continue
+            release = None
+            if obj.gate_patient_id in reader.care_team_patients:
+                release = release_of(obj, by, getattr(obj, f"gate_text_clinic_{index}", None))
+            if release is None:
+                # Withheld: no release lets this reader read that author's text.
+                setattr(obj, text_field, "")
+                obj.gate_withheld = {*getattr(obj, "gate_withheld", ()), text_field}
+            else:
+                obj.gate_text_releases[text_field] = release
+        if author_id == user.pk:
+            return None
+        return release_of(obj, author_id, getattr(obj, "gate_author_clinic_id", None))
+
+    gated._hints = {**gated._hints, "carecollab_gate": resolve, "carecollab_gate_reader": user}
     return gated
 
 
@@ -422,7 +538,18 @@ def can_read(user: User, obj: models.Model, *, when=None) -> bool:
 
 def record_reads(user: User, objects: Iterable[models.Model]) -> None:
     """Record reads of rows returned by :func:`visible`: one access entry each and, for
-    rows read under a release, a disclosure. Two queries, whatever the count."""
+    rows read under a release, a disclosure. Within a recording scope (a request) they
+    join the scope's reads, recorded once at its end; outside one, at once. Rows
+    iterated from :func:`visible` within a request are recorded without this call."""
+    pending = _pending_reads.get()
+    if pending is not None:
+        _collect(pending, user, objects)
+        return
+    _write_reads(user, objects)
+
+
+def _write_reads(user: User, objects: Iterable[models.Model]) -> None:
+    """Write the access entries and disclosures: two queries, whatever the count."""
     objects = list(objects)
     if not objects:
         return
@@ -445,12 +572,18 @@ def record_reads(user: User, objects: Iterable[models.Model]) -> None:
                 changes={},
             )
         )
-        release_id = getattr(obj, "gate_release_id", None)
-        if release_id is not None:
+        # The row under its author's release, and each text on it by another author
+        # under that author's release.
+        release_ids = {getattr(obj, "gate_release_id", None)}
+        release_ids |= set(getattr(obj, "gate_text_releases", {}).values())
+        release_ids.discard(None)
+        # The patient as visible() annotated it: no query per row.
+        patient_id = getattr(obj, "gate_patient_id", None) if release_ids else None
+        for release_id in sorted(release_ids):
             disclosures.append(
                 Disclosure(
                     release_id=release_id,
-                    patient_id=kind.patient_id_of(obj),
+                    patient_id=patient_id or kind.patient_id_of(obj),
                     recipient=user,
                     category=kind.category_of(obj),
                     object_label=str(obj)[:60],
@@ -476,41 +609,28 @@ def read_one(
 # --- grants: the guardian index ---------------------------------------------------
 
 
-def _covers_of_patients(patient_ids: list[int], when) -> dict[int, list[dict]]:
-    """patient id -> the releases active at ``when`` (as plain dicts)."""
-    scope_fields = [f"scope_{category}" for category in Category.values]
+def _covers_of_patients(patient_ids: list[int], when) -> dict[int, list[Cover]]:
+    """patient id -> the covers of the releases active at ``when``."""
     rows = (
         InformationRelease.objects.active_at(when)
         .filter(patient_id__in=patient_ids)
-        .values(
-            "patient_id",
-            "mutual",
-            "discloser_clinic_id",
-            "recipient__user_id",
-            "discloser_clinician__user_id",
-            *scope_fields,
-        )
+        .values(*COVER_FIELDS)
     )
-    by_patient: dict[int, list[dict]] = defaultdict(list)
+    by_patient: dict[int, list[Cover]] = defaultdict(list)
     for row in rows:
-        row["categories"] = {c for c in Category.values if row[f"scope_{c}"]}
-        by_patient[row["patient_id"]].append(row)
+        by_patient[row["patient_id"]].extend(covers_of(row))
     return by_patient
 
 
-def _readers_of(row: dict, releases: list[dict]) -> set[int]:
-    """Who, besides its author, the releases let read one shared row."""
-    readers = set()
-    for release in releases:
-        if row["category"] not in release["categories"]:
-            continue
-        discloser = release["discloser_clinician__user_id"]
-        if discloser == row["author"] or (
-            discloser is None and release["discloser_clinic_id"] == row["clinic"]
-        ):
-            readers.add(release["recipient__user_id"])
-        if release["mutual"] and discloser and release["recipient__user_id"] == row["author"]:
-            readers.add(discloser)
+def _readers_of(row: dict, covers: list[Cover]) -> set[int]:
+    """Who, besides its author, the covers let read one shared row."""
+    readers = {
+        cover.reader_id
+        for cover in covers
+        if cover.reaches(
+            author_id=row["author"], author_clinic_id=row["clinic"], category=row["category"]
+        )
+    }
     readers.discard(row["author"])
     return readers
 

@@ -1,16 +1,23 @@
 """Information releases (HIPAA 45 CFR 164.508(c)) and the disclosures made under them."""
 
+import datetime as dt
+
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.categories import Category
 from cases.models import Clinic, Clinician, Patient
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the clinic's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def signed_documents_storage():
@@ -25,13 +32,86 @@ def signed_document_path(release: "InformationRelease", filename: str) -> str:
 
 
 class ReleaseQuerySet(models.QuerySet):
+    """Releases, and the one home of the release's direction: who discloses to whom.
+
+    Every question "which release lets reader R read what author A wrote" (the gate's
+    reads and grants, the referrals, the posting rule, the previews, the patient page)
+    is built from the conditions here. ``user``/``reader``/``author`` are users, user
+    ids or ``OuterRef``s, so one rule serves filters, annotations and subqueries.
+
+    - A release is *received by* its recipient.
+    - It is *disclosed by* its disclosing clinician or, for a release from a whole
+      clinic, by every clinician of that clinic.
+    - A reader reads an author's records *between* them under a release received by
+      the reader and disclosed by the author, or a mutual release the other way round
+      (a mutual exchange is between two named clinicians).
+    """
+
+    # --- conditions (Q), for filters, annotations and OR-ing --------------------------
+    @staticmethod
+    def q_active_at(when) -> Q:
+        """In force at the instant ``when`` (ends at ``expires_at``, exclusive)."""
+        return (
+            (Q(expires_at__isnull=True) | Q(expires_at__gt=when))
+            & Q(status=InformationRelease.Status.ACTIVE)
+            & Q(effective_at__lte=when)
+        )
+
+    @staticmethod
+    def q_received_by(user) -> Q:
+        return Q(recipient__user=user)
+
+    @staticmethod
+    def q_disclosed_by(author) -> Q:
+        # The clinic through a subquery, not a join over its clinicians: safe inside an
+        # annotation or an OR (a join would repeat each release per clinician).
+        # An OuterRef names the release query's outer query: one level further out here.
+        inner = OuterRef(author) if isinstance(author, OuterRef) else author
+        return Q(discloser_clinician__user=author) | Q(
+            discloser_clinician__isnull=True,
+            discloser_clinic__in=Clinician.objects.filter(user=inner).values("clinic_id"),
+        )
+
+    @classmethod
+    def q_between(cls, *, reader, author) -> Q:
+        """Releases under which ``reader`` reads what ``author`` writes (any scope)."""
+        forward = cls.q_received_by(reader) & cls.q_disclosed_by(author)
+        backward = Q(mutual=True, discloser_clinician__user=reader, recipient__user=author)
+        return forward | backward
+
+    @classmethod
+    def q_readable_by(cls, reader) -> Q:
+        """Releases under which ``reader`` reads anyone's records."""
+        return cls.q_received_by(reader) | Q(mutual=True, discloser_clinician__user=reader)
+
+    @classmethod
+    def q_involving(cls, user) -> Q:
+        """Releases ``user`` is a party to (recipient, or discloser alone or by clinic)."""
+        return cls.q_received_by(user) | cls.q_disclosed_by(user)
+
+    # --- the same as queryset methods ------------------------------------------------
     def active_at(self, when) -> "ReleaseQuerySet":
         """Releases in force at the instant ``when``."""
-        return self.filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=when),
-            status=InformationRelease.Status.ACTIVE,
-            effective_at__lte=when,
-        )
+        return self.filter(self.q_active_at(when))
+
+    def received_by(self, user) -> "ReleaseQuerySet":
+        return self.filter(self.q_received_by(user))
+
+    def disclosed_by(self, author) -> "ReleaseQuerySet":
+        return self.filter(self.q_disclosed_by(author))
+
+    def between(self, *, reader, author) -> "ReleaseQuerySet":
+        return self.filter(self.q_between(reader=reader, author=author))
+
+    def readable_by(self, reader) -> "ReleaseQuerySet":
+        return self.filter(self.q_readable_by(reader))
+
+    def involving(self, user) -> "ReleaseQuerySet":
+        return self.filter(self.q_involving(user))
+
+    def covering(self, *categories: str) -> "ReleaseQuerySet":
+        """Releases whose scope holds every one of ``categories``."""
+        return self.filter(**{f"scope_{category}": True for category in categories})
 
 
 class InformationRelease(models.Model):
@@ -66,11 +146,12 @@ class InformationRelease(models.Model):
     scope_messages = models.BooleanField("messages", default=False)
     purpose = models.CharField(max_length=300)
     effective_on = models.DateField(default=timezone.localdate)
-    expires_on = models.DateField(null=True, blank=True)
     expiration_event = models.CharField(max_length=200, blank=True)
-    # Instants derived from the dates in the clinic's time zone by the services, so
-    # the read-time check is one indexed comparison.
+    # The instant the release takes effect, derived from the date in the clinic's time
+    # zone by the services, so the read-time check is one indexed comparison.
     effective_at = models.DateTimeField(editable=False)
+    # The one instant a release ends (by date): what the gate enforces, the pages show
+    # (``expires_on``, derived from it) and the sweeps use. None: it ends by its event.
     expires_at = models.DateTimeField(null=True, editable=False)
 
     signer_name = models.CharField(max_length=200, blank=True)
@@ -121,7 +202,7 @@ class InformationRelease(models.Model):
                 name="release_one_discloser",
             ),
             models.CheckConstraint(
-                condition=Q(expires_on__isnull=False) | ~Q(expiration_event=""),
+                condition=Q(expires_at__isnull=False) | ~Q(expiration_event=""),
                 name="release_expires_by_date_or_event",
             ),
         ]
@@ -131,6 +212,19 @@ class InformationRelease(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("releases:detail", args=[self.pk])
+
+    # --- the expiry, held once in ``expires_at`` ---------------------------------
+    @property
+    def expires_on(self) -> dt.date | None:
+        """The last day the release is in force (it ends at the start of the next day
+        in the clinic's time zone): read from ``expires_at``, never stored apart."""
+        if self.expires_at is None:
+            return None
+        return timezone.localdate(self.expires_at) - dt.timedelta(days=1)
+
+    @expires_on.setter
+    def expires_on(self, day: dt.date | None) -> None:
+        self.expires_at = start_of_day(day + dt.timedelta(days=1)) if day else None
 
     # --- reading the scope -------------------------------------------------------
     @property

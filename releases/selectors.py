@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
-from cases.models import Patient
+from cases.models import CareTeamMember, Patient
 
 from . import gate
-from .models import Disclosure, InformationRelease
+from .models import Disclosure, InformationRelease, ReleaseQuerySet
 
 Status = InformationRelease.Status
 
@@ -74,13 +85,22 @@ def release_counts_for_clinic(clinic_id: int, *, now=None) -> dict[str, int]:
     return counts
 
 
-def releases_of_patient(patient: Patient) -> QuerySet[InformationRelease]:
-    """A patient's releases, newest first (status and parties only)."""
-    return (
+def releases_of_patient(patient: Patient, *, user=None, now=None) -> QuerySet[InformationRelease]:
+    """A patient's releases, newest first (status and parties only); with ``user``, each
+    says whether it is in force now with the user as a party (``in_force_for_user``)."""
+    releases = (
         InformationRelease.objects.filter(patient=patient)
         .select_related("recipient__user", "discloser_clinician__user", "discloser_clinic")
         .order_by("-created_at")
     )
+    if user is not None:
+        mine = ReleaseQuerySet.q_active_at(now or timezone.now()) & ReleaseQuerySet.q_involving(
+            user
+        )
+        releases = releases.annotate(
+            in_force_for_user=ExpressionWrapper(mine, output_field=BooleanField())
+        )
+    return releases
 
 
 def access_release_for_admin(user, pk) -> InformationRelease:
@@ -99,24 +119,29 @@ def access_release_for_admin(user, pk) -> InformationRelease:
 
 
 def access_release_document(user, pk) -> InformationRelease:
-    """A release whose signed document the user may download: the clinic admin of the
-    patient's clinic and the two parties; 404 (logged) for anyone else."""
+    """A release whose signed document the user may download, or 404 (logged): the
+    clinic admin of the patient's clinic, its recipient, its disclosing clinician, and,
+    for a release from a whole clinic, that clinic's clinicians on the patient's care
+    team. Every other clinician of the clinic gets the same 404 as for a missing one."""
     clinician = getattr(user, "clinician", None)
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise gate.refuse(user, InformationRelease, pk, reason="bad id") from None
-    if clinician is None:
+    if clinician is None or not user.is_active:
         raise gate.refuse(user, InformationRelease, pk, reason="no clinical role")
-    parties = (
-        Q(recipient=clinician)
-        | Q(discloser_clinician=clinician)
-        | Q(discloser_clinic=clinician.clinic, discloser_clinician__isnull=True)
-    )
     if clinician.is_clinic_admin:
         allowed = Q(patient__clinic_id=clinician.clinic_id)
     else:
-        allowed = parties
+        on_team = Exists(
+            CareTeamMember.objects.reading().filter(
+                case__patient=OuterRef("patient"), clinician=clinician
+            )
+        )
+        # A named discloser is a party; a clinic's clinicians only on the care team.
+        allowed = ReleaseQuerySet.q_received_by(user) | (
+            ReleaseQuerySet.q_disclosed_by(user) & (Q(discloser_clinician__isnull=False) | on_team)
+        )
     release = InformationRelease.objects.filter(allowed, pk=pk).exclude(signed_document="").first()
     if release is None:
         raise gate.refuse(user, InformationRelease, pk, reason="document not visible")
@@ -127,13 +152,11 @@ def recipient_preview(release: InformationRelease, *, now=None) -> list[dict]:
     """What the recipient would see if the release were active now: per category, how
     many shared records and their date range. Counts only, never text."""
     rows = []
-    if release.discloser_clinician_id:
-        authors = Q(pk=release.discloser_clinician.user_id)
-    else:
-        authors = Q(clinician__clinic_id=release.discloser_clinic_id)
     from django.contrib.auth import get_user_model
 
-    author_ids = get_user_model().objects.filter(authors).values("pk")
+    # The release's authors, by the release QuerySet's rule of who discloses.
+    disclosing = InformationRelease.objects.filter(pk=release.pk).disclosed_by(OuterRef("pk"))
+    author_ids = get_user_model().objects.filter(Exists(disclosing)).values("pk")
     for kind in gate.kinds():
         for category in kind.categories:
             if category not in release.scope:
@@ -161,3 +184,89 @@ def disclosures_of_patient(patient: Patient) -> QuerySet[Disclosure]:
         .select_related("recipient__clinician", "release")
         .order_by("-disclosed_at")
     )
+
+
+# --- release state per patient (the patient lists) ---------------------------------
+
+EXPIRING_WITHIN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    """What a patient's releases allow now, as a patient list shows it."""
+
+    key: str  # active, expiring, awaiting, none, revoked, expired
+    label: str
+    days_left: int | None = None
+
+
+NO_RELEASE = ReleaseState("none", "no release")
+
+
+def _state_of(rows: list[dict], now: dt.datetime) -> ReleaseState:
+    in_force = [
+        row
+        for row in rows
+        if row["status"] == Status.ACTIVE
+        and row["effective_at"] is not None
+        and row["effective_at"] <= now
+        and (row["expires_at"] is None or row["expires_at"] > now)
+    ]
+    if in_force:
+        ends = [row["expires_at"] for row in in_force]
+        if None in ends:
+            return ReleaseState("active", "release active")
+        days = (timezone.localdate(max(ends)) - timezone.localdate(now)).days
+        if days <= EXPIRING_WITHIN_DAYS:
+            return ReleaseState(
+                "expiring", f"release expires in {days} day{'s' * (days != 1)}", days
+            )
+        return ReleaseState("active", "release active")
+    waiting = [
+        row
+        for row in rows
+        if row["status"] in (Status.DRAFT, Status.SIGNED)
+        or (row["status"] == Status.ACTIVE and row["effective_at"] and row["effective_at"] > now)
+    ]
+    if waiting:
+        return ReleaseState("awaiting", "release awaiting signature")
+    if not rows:
+        return NO_RELEASE
+    latest = max(rows, key=lambda row: row["pk"])
+    if latest["status"] == Status.REVOKED:
+        return ReleaseState("revoked", "release revoked")
+    return ReleaseState("expired", "release expired")
+
+
+def release_states(patient_ids, *, now=None) -> dict[int, ReleaseState]:
+    """Per patient id, the state of their releases at ``now``: active, expiring in N days
+    (30 or fewer), awaiting signature, revoked, expired or none. One query for all."""
+    now = now or timezone.now()
+    ids = list(patient_ids)
+    by_patient: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for row in InformationRelease.objects.filter(patient_id__in=ids).values(
+        "pk", "patient_id", "status", "effective_at", "expires_at"
+    ):
+        by_patient[row["patient_id"]].append(row)
+    return {pk: _state_of(rows, now) for pk, rows in by_patient.items()}
+
+
+def readers_named(author, patient, category: str) -> list:
+    """Who will read a record ``author`` writes now (``gate.readers_of_new_record``), as
+    a list in name order with their clinician rows, for a form to name them."""
+    return list(
+        gate.readers_of_new_record(author, patient, category)
+        .select_related("clinician")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def shared_with(record, readers) -> str:
+    """What a saved record says about who reads it (``readers``: the gate's
+    ``readers_of_new_record`` when it was written)."""
+    if not getattr(record, "shared", True):
+        return "private, only you can read it"
+    if not readers:
+        return "not shared: no active release"
+    names = ", ".join(str(getattr(user, "clinician", user)) for user in readers)
+    return f"shared with {names}"

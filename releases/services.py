@@ -19,7 +19,7 @@ from cases import services as case_services
 from cases.models import Clinic, Clinician, Patient
 
 from . import gate
-from .models import InformationRelease
+from .models import InformationRelease, start_of_day
 
 logger = logging.getLogger("carecollab.releases")
 
@@ -34,17 +34,9 @@ DOCUMENT_SIGNATURES = {
 }
 
 
-def start_of_day(day: dt.date) -> dt.datetime:
-    """Midnight at the start of ``day`` in the clinic's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _instants(release: InformationRelease) -> None:
+    # The expiry instant is set with the date (InformationRelease.expires_on).
     release.effective_at = start_of_day(release.effective_on)
-    # A release is in force through the whole of its expiration date.
-    release.expires_at = (
-        start_of_day(release.expires_on + dt.timedelta(days=1)) if release.expires_on else None
-    )
 
 
 def signed_document_check(document: UploadedFile) -> str:

@@ -75,7 +75,6 @@ def make_release(
         # Its date passed and the sweep has not run: still "active" in the table, but the
         # read-time check must already refuse it.
         InformationRelease.objects.filter(pk=release.pk).update(
-            expires_on=today - dt.timedelta(days=2),
             expires_at=services.start_of_day(today - dt.timedelta(days=1)),
         )
         release.refresh_from_db()

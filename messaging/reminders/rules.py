@@ -145,9 +145,8 @@ class People:
 
 
 def _people(patient_ids: set[int] | None) -> People:
-    members = CareTeamMember.objects.filter(
-        case__status=Case.Status.OPEN, clinician__user__is_active=True
-    )
+    # Reminders go to members of open cases (CareTeamQuerySet.reminding).
+    members = CareTeamMember.objects.reminding().filter(clinician__user__is_active=True)
     if patient_ids is not None:
         members = members.filter(case__patient_id__in=patient_ids)
     by_patient: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
@@ -479,20 +478,29 @@ def evaluate_release_expiring(today: dt.date, patient_ids: set[int] | None = Non
     clinics = _clinics()
     notices = {pk: _days(c.release_notice_days, "30,7") for pk, c in clinics.items()}
     furthest = max((n[-1] for n in notices.values()), default=30)
+    # The release's one end instant (expires_at); its last day is the day before.
     releases = InformationRelease.objects.filter(
         status=InformationRelease.Status.ACTIVE,
-        expires_on__gte=today,
-        expires_on__lte=today + dt.timedelta(days=furthest),
+        expires_at__gt=start_of_day(today),
+        expires_at__lte=start_of_day(today + dt.timedelta(days=furthest + 1)),
     )
     if patient_ids is not None:
         releases = releases.filter(patient_id__in=patient_ids)
-    fields = ("pk", "patient_id", "expires_on", "recipient_id", "discloser_clinician_id")
-    rows = list(releases.values_list(*fields, "discloser_clinic_id", "patient__clinic_id"))
+    fields = ("pk", "patient_id", "expires_at", "recipient_id", "discloser_clinician_id")
+
+    def last_day(row: tuple) -> tuple:
+        ends = row[2]
+        return (*row[:2], ends and timezone.localdate(ends) - dt.timedelta(days=1), *row[3:])
+
+    rows = [
+        last_day(row)
+        for row in releases.values_list(*fields, "discloser_clinic_id", "patient__clinic_id")
+    ]
     active = defaultdict(list)
     for row in InformationRelease.objects.filter(
         status=InformationRelease.Status.ACTIVE, patient_id__in={row[1] for row in rows}
     ).values_list(*fields, "discloser_clinic_id"):
-        active[row[1]].append(row)
+        active[row[1]].append(last_day(row))
     people = _people({row[1] for row in rows})
     due = set()
     for pk, patient_id, expires_on, recipient, by_clinician, by_clinic, clinic_id in rows:

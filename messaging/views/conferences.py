@@ -69,7 +69,14 @@ def _actions(request, conference: CaseConference) -> dict:
 @require_safe
 def conference_detail(request, pk):
     conference = selectors.conference_for_user(request.user, pk)
-    context = {"conference": conference, "case": conference.case, **_actions(request, conference)}
+    outcomes = selectors.visible_outcomes(request.user, [conference]).get(conference.pk, [])
+    context = {
+        "conference": conference,
+        "case": conference.case,
+        "outcomes": outcomes,
+        "own_outcome": any(outcome.author_id == request.user.pk for outcome in outcomes),
+        **_actions(request, conference),
+    }
     return render(request, "messaging/conference_detail.html", context)
 
 
@@ -134,7 +141,8 @@ def conference_outcome(request, pk):
         )
         messages.error(request, reason)
         return redirect(conference)
-    initial = {"billing_told": conference.billing_told, "outcome_notes": conference.outcome_notes}
+    own = selectors.own_outcome(request.user, conference)
+    initial = {"billing_told": conference.billing_told, "outcome_notes": own.notes if own else ""}
     if conference.held_on:
         initial["held_on"] = conference.held_on
     form = bind(OutcomeForm, request, initial=initial)

@@ -118,3 +118,35 @@ NOT_PHI = {
     "messaging:inbox": "threads of the user's care teams with counts of the messages the "
     "gate lets them read; no message text (tested in tests/messaging)",
 }
+
+
+def build_outcome(world, clinician, shared):
+    """A held conference asked for by ``clinician`` with an outcome they wrote (the
+    two-author shape has its own world in test_two_authors)."""
+    from messaging.models import CaseConference, ConferenceOutcome
+    from releases import gate
+
+    conference, _ = build_conference(world, clinician, shared)
+    CaseConference.objects.filter(pk=conference.pk).update(
+        status=CaseConference.Status.HELD, held_on=timezone.localdate()
+    )
+    marker = _marker("OUT")
+    outcome = ConferenceOutcome.objects.create(
+        conference=conference, author=clinician.user, notes=f"Synthetic {marker}"
+    )
+    gate.grants_for_new_object(outcome)
+    return outcome, marker
+
+
+KINDS["conference outcome"] = Kind(
+    category=Category.MESSAGES, build=build_outcome, has_private=False
+)
+URLS += [
+    Url("cases:patient_detail", "conference outcome", "list", lambda w, o: [w.patient.pk]),
+    Url(
+        "messaging:conference_detail",
+        "conference outcome",
+        "detail",
+        lambda w, o: [o.conference_id],
+    ),
+]

@@ -105,10 +105,8 @@ class Check:
                 self.fail(persona, url, "refusal shows clinical text")
 
 
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("kind_name", sorted(KINDS))
-def test_access_matrix(kind_name, state, caplog):
-    caplog.set_level(logging.INFO)
+def matrix_world(kind_name: str, state: str):
+    """The world of one kind in one release state: (world, objects, markers)."""
     kind = KINDS[kind_name]
     world = make_world()
     objs, markers = {}, {}
@@ -142,6 +140,14 @@ def test_access_matrix(kind_name, state, caplog):
     )
     if state != "lapsed":  # no writes after a lapse: the row says active, time says not
         build("late_by_author")
+    return world, objs, markers
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_access_matrix(kind_name, state, caplog):
+    caplog.set_level(logging.INFO)
+    world, objs, markers = matrix_world(kind_name, state)
     check = Check(world, caplog)
 
     for url in [u for u in URLS if u.kind == kind_name]:

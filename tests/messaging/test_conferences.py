@@ -99,7 +99,9 @@ def test_the_outcome_is_recorded_after_the_conference_with_the_billing_checkbox(
         )
     assert conference.status == CaseConference.Status.HELD
     assert conference.billing_told is True
-    assert conference.outcome_by == talk.author.user
+    outcome = conference.outcomes.get()
+    assert outcome.author == talk.author.user
+    assert outcome.notes == "Synthetic: agreed to review the dose at the next visit."
 
 
 def test_an_outcome_needs_a_scheduled_conference_and_notes(talk):
