@@ -22,7 +22,7 @@ def test_the_prescriber_acknowledges_blairs_item_9_alert_and_the_therapist_sees_
     page.wait_for_url("**/give/PHQ-9/")
     for number in range(1, 10):
         answer = "More than half the days" if number == 9 else "Several days"
-        page.locator(f'fieldset[data-item="{number}"] label', has_text=answer).click()
+        page.locator(f'[data-item="{number}"] label', has_text=answer).click()
     page.get_by_role("button", name="Save PHQ-9").click()
     page.wait_for_url("**/assessments/*/")
     alert = SafetyAlert.objects.filter(patient=blair).latest("pk")
