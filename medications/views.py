@@ -60,7 +60,6 @@ def medication_detail(request, pk):
     )
     for refill in refill_requests:
         refill.readable_medication = medication
-    gate.record_reads(request.user, [*changes, *refill_requests, *observations])
     context = {
         "medication": medication,
         "patient": medication.patient,
