@@ -23,9 +23,13 @@ class AssessmentForm(forms.Form):
         help_text="Unticked, only you will see this assessment.",
     )
 
-    def __init__(self, *args, scale: Scale, **kwargs):
+    def __init__(self, *args, scale: Scale, readers=None, **kwargs):
+        """``readers``: who could read it now if shared (``gate.readers_of_new_record``);
+        when nobody could, sharing is not the default."""
         super().__init__(*args, **kwargs)
         self.scale = scale
+        if readers == []:
+            self.initial.setdefault("shared", False)
         self.initial.setdefault("given_on", timezone.localdate())
         choices = [(str(value), label) for value, label in scale.options]
         for number, text in enumerate(scale.items, 1):

@@ -5,22 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import CareTeamMember, Case
-from notifications.models import Notification
-from notifications.services import notify
 from releases import gate
 
 from . import scales
 from .models import Assessment
-
-# The notification says that something urgent waits and links to it; no patient, no
-# score, no item text (it may also leave as an e-mail).
-SAFETY_TEXT = "Urgent: an assessment has a positive safety answer. Please review it today."
 
 
 def missing_items_message(scale: scales.Scale, missing: Sequence[int]) -> str:
@@ -102,34 +95,10 @@ def assessment_record(
     return assessment
 
 
-def safety_recipients(assessment: Assessment) -> list:
-    """The prescribers and therapists of the patient's care team who may read the
-    assessment now (its author always may). A clinician without a covering release is
-    not told: the notification itself would disclose that something is wrong."""
-    User = get_user_model()
-    members = CareTeamMember.objects.reminding().filter(
-        case__patient_id=assessment.case.patient_id,
-        role_on_case__in=[
-            CareTeamMember.RoleOnCase.PRESCRIBER,
-            CareTeamMember.RoleOnCase.THERAPIST,
-        ],
-    )
-    team = User.objects.filter(is_active=True, clinician__memberships__in=members).distinct()
-    return [user for user in team.order_by("pk") if gate.can_read(user, assessment)]
-
-
 @transaction.atomic
-def assessment_flag_safety(*, assessment: Assessment) -> list[Notification]:
-    """Raise the urgent flag to the care team (once per assessment and person)."""
-    if not assessment.safety_flag:
-        return []
-    return [
-        notify(
-            recipient=user,
-            kind=Notification.Kind.URGENT,
-            text=SAFETY_TEXT,
-            url=assessment.get_absolute_url(),
-            key=f"item9:{assessment.pk}",
-        )
-        for user in safety_recipients(assessment)
-    ]
+def assessment_flag_safety(*, assessment: Assessment):
+    """A positive safety item raises the assessment's safety alert (alerts app), which
+    the care team who may read the assessment sees first until it is acknowledged."""
+    from alerts.services import alert_raise_for_assessment
+
+    return alert_raise_for_assessment(assessment=assessment)

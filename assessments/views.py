@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
+from cases.categories import Category
 from releases import gate
+from releases.selectors import readers_named, shared_with
 
 from . import scales, selectors, services
 from .forms import AssessmentForm
@@ -30,7 +32,8 @@ def assessment_create(request, patient_pk, scale):
     case = case_selectors.open_case_of_patient(patient)
     if case is None:
         raise Http404("No open case.")
-    form = bind(AssessmentForm, request, scale=scale)
+    readers = readers_named(request.user, patient, Category.ASSESSMENTS)
+    form = bind(AssessmentForm, request, scale=scale, readers=readers)
     if submitted(request, form) and (
         assessment := run_service(
             form,
@@ -40,9 +43,19 @@ def assessment_create(request, patient_pk, scale):
             **form.service_kwargs(),
         )
     ):
-        messages.success(request, f"{scale.name} saved: {assessment.total} ({assessment.band}).")
+        messages.success(
+            request,
+            f"{scale.name} saved: {assessment.total} ({assessment.band}); "
+            f"{shared_with(assessment, readers)}.",
+        )
         return redirect(assessment)
-    context = {"form": form, "patient": patient, "scale": scale, "scale_js": scale.client_data()}
+    context = {
+        "form": form,
+        "patient": patient,
+        "scale": scale,
+        "scale_js": scale.client_data(),
+        "readers": readers,
+    }
     return render(request, "assessments/assessment_form.html", context)
 
 

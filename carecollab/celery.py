@@ -53,6 +53,11 @@ BEAT_SCHEDULE = {
         "task": "releases.sweep_releases",
         **every(settings.BEAT_SWEEP_SECONDS),
     },
+    # Escalate safety alerts not acknowledged within their clinic's window.
+    "alerts-escalate": {
+        "task": "alerts.escalate_alerts",
+        **every(settings.BEAT_ALERTS_SECONDS),
+    },
 }
 
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "referrals",
     "messaging",
     "assessments",
+    "alerts",
     "fhir_exchange",
 ]
 
@@ -272,6 +273,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # How often beat enqueues each sweep (seconds); a test shortens them.
 BEAT_SWEEP_SECONDS = env.int("BEAT_SWEEP_SECONDS", default=15 * 60)
 BEAT_REDELIVER_SECONDS = env.int("BEAT_REDELIVER_SECONDS", default=5 * 60)
+BEAT_ALERTS_SECONDS = env.int("BEAT_ALERTS_SECONDS", default=5 * 60)
 
 # --- Audit ------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False

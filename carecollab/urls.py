@@ -26,6 +26,7 @@ urlpatterns = [
     path("messaging/", include("messaging.urls")),
     path("notifications/", include("notifications.urls")),
     path("assessments/", include("assessments.urls")),
+    path("alerts/", include("alerts.urls")),
     path("fhir/", include("fhir_exchange.urls")),
     path("bench/reference/", carecollab_views.bench_reference, name="bench_reference"),
     path("admin/", admin.site.urls),

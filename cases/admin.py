@@ -59,7 +59,13 @@ class ClinicScopedAdmin(admin.ModelAdmin):
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
     clinic_path = "id"
-    list_display = ["name", "refill_lead_days", "controlled_refill_lead_days"]
+    list_display = [
+        "name",
+        "refill_lead_days",
+        "controlled_refill_lead_days",
+        "alert_escalation_minutes",
+        "on_call_clinician",
+    ]
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)

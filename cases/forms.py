@@ -3,6 +3,11 @@ from django.utils import timezone
 
 from .models import Observation
 
+NO_READER = (
+    "No one else can read this now: no active release of the patient covers it. Ask the "
+    "clinic admin for a release (the patient signs it); until then, keep it in the note."
+)
+
 
 class LinkedMedicationField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
@@ -58,6 +63,8 @@ class NoteForm(forms.ModelForm):
             "question",
             "evaluation_suggestion",
             "body",
+            "needs_attention_today",
+            "attention_reason",
             "shared",
         ]
         labels = {
@@ -65,11 +72,15 @@ class NoteForm(forms.ModelForm):
             "side_effects": "Side effects",
             "attitude_notes": "About the attitude",
             "body": "Note",
+            "needs_attention_today": "Needs the prescriber's attention today (a safety alert)",
+            "attention_reason": "Why, in a line",
             "shared": "Share with the care team (under the patient's release)",
         }
         help_texts = {
             "side_effects": "What the patient reports, in their words if useful.",
             "shared": "Untick for psychotherapy material: a private note never leaves you.",
+            "needs_attention_today": "Only for what cannot wait: the care team sees it first "
+            "on every page until someone acknowledges it with what was done.",
         }
         widgets = {
             "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -78,12 +89,34 @@ class NoteForm(forms.ModelForm):
             "question": forms.Textarea(attrs={"rows": 2}),
             "evaluation_suggestion": forms.Textarea(attrs={"rows": 2}),
             "body": forms.Textarea(attrs={"rows": 3}),
+            "attention_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, medications=None, preselect=(), writer_role: str = "", **kwargs):
+    confirm_unread = forms.BooleanField(
+        required=False,
+        label="Save it shared although no one can read it now",
+        help_text="It reaches the care team only once a release covers it.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        medications=None,
+        preselect=(),
+        writer_role: str = "",
+        readers=None,
+        **kwargs,
+    ):
         """``medications``: the patient's medications the writer may read (the choices);
-        ``preselect``: the ones to tick on a new note."""
+        ``preselect``: the ones to tick on a new note; ``readers``: who could read it
+        now if shared (``gate.readers_of_new_record``; None: not said)."""
         super().__init__(*args, **kwargs)
+        self.readers = readers
+        if readers is None or readers:
+            del self.fields["confirm_unread"]
+        elif not self.instance.pk:
+            # Nobody would read it: sharing is not the default.
+            self.initial.setdefault("shared", False)
         field = self.fields["medications"]
         if medications is None:
             del self.fields["medications"]
@@ -134,12 +167,36 @@ class NoteForm(forms.ModelForm):
                 "attitudes",
                 "attitude_notes",
                 "evaluation_suggestion",
+                "attention_reason",
             )
         )
         if not filled and not self.errors:
             raise forms.ValidationError(
                 "The observation is empty: choose an adherence or a response, or write a note."
             )
+        urgent = cleaned.get("needs_attention_today")
+        reason = (cleaned.get("attention_reason") or "").strip()
+        if urgent and not reason:
+            self.add_error("attention_reason", "Say why it needs attention today.")
+        if reason and not urgent:
+            self.add_error(
+                "attention_reason", "Tick 'needs attention today' as well, or leave this empty."
+            )
+        if cleaned.get("shared") is False and urgent:
+            self.add_error(
+                "needs_attention_today",
+                "A private note never leaves you: tick 'Share' to alert the prescriber.",
+            )
+        if self.readers == [] and cleaned.get("shared"):
+            for name in ("question", "needs_attention_today"):
+                if cleaned.get(name) and str(cleaned.get(name)).strip():
+                    self.add_error(name, NO_READER)
+            if not cleaned.get("confirm_unread") and not self.errors:
+                self.add_error(
+                    "confirm_unread",
+                    "No one can read this now (no active release covers it): untick "
+                    "'Share', or confirm that it should wait shared.",
+                )
         if cleaned.get("shared") is False:
             for name in ("question", "evaluation_suggestion"):
                 if (cleaned.get(name) or "").strip():

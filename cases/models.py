@@ -43,6 +43,24 @@ class Clinic(models.Model):
     consult_wait_working_days = models.PositiveSmallIntegerField(
         default=2, help_text="Working days an open consult question may wait."
     )
+    # Safety alerts (alerts app): not acknowledged within the window, an alert is
+    # escalated to the care team again and to the clinician on call; a second window
+    # escalates again.
+    alert_escalation_minutes = models.PositiveIntegerField(
+        "safety alert escalation window (minutes)",
+        default=120,
+        help_text="A safety alert not acknowledged this long after it was raised is "
+        "escalated; after twice as long, again.",
+    )
+    on_call_clinician = models.ForeignKey(
+        "Clinician",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="on_call_for",
+        help_text="Told when a safety alert is escalated (a prescriber or therapist of "
+        "this clinic).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -65,6 +83,17 @@ class Clinic(models.Model):
                 ) from None
             if any(day <= 0 or day > 365 for day in days):
                 raise ValidationError({field: "Each number of days must be between 1 and 365."})
+        if not 5 <= self.alert_escalation_minutes <= 24 * 60:
+            raise ValidationError(
+                {"alert_escalation_minutes": "Give between 5 minutes and 24 hours (1440)."}
+            )
+        on_call = self.on_call_clinician
+        if on_call is not None and (
+            on_call.clinic_id != self.pk or on_call.role == Clinician.Role.CLINIC_ADMIN
+        ):
+            raise ValidationError(
+                {"on_call_clinician": "Choose a prescriber or therapist of this clinic."}
+            )
 
 
 class Clinician(models.Model):
@@ -266,6 +295,12 @@ class Observation(FixedOnceWritten):
         "suggest a medical evaluation in another specialty", blank=True
     )
     body = models.TextField("note", blank=True)
+    # An explicit choice of the author: raises a safety alert (alerts app) to everyone
+    # on the care team who may read this observation.
+    needs_attention_today = models.BooleanField(
+        "needs the prescriber's attention today", default=False
+    )
+    attention_reason = models.TextField("why it needs attention today", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -303,6 +338,7 @@ class Observation(FixedOnceWritten):
             or self.side_effects.strip()
             or self.response in (self.Response.WORSE, self.Response.MUCH_WORSE)
             or self.question.strip()
+            or self.needs_attention_today
         )
 
 
@@ -359,6 +395,7 @@ OBSERVATION_TEXT_FIELDS = [
     "attitude_notes",
     "question",
     "evaluation_suggestion",
+    "attention_reason",
 ]
 
 # Its structured answers are clinical values too: masked in the audit log alike.

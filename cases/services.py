@@ -108,6 +108,8 @@ NOTE_FIELDS = (
     "question",
     "evaluation_suggestion",
     "body",
+    "needs_attention_today",
+    "attention_reason",
 )
 
 
@@ -129,7 +131,20 @@ def _check_observation(observation: Observation) -> None:
         raise ValidationError(
             "The observation is empty: choose an adherence or a response, or write a note."
         )
+    if observation.needs_attention_today and not observation.attention_reason.strip():
+        raise ValidationError({"attention_reason": "Say why it needs attention today."})
+    if observation.attention_reason.strip() and not observation.needs_attention_today:
+        raise ValidationError(
+            {"attention_reason": "Tick 'needs attention today' as well, or leave this empty."}
+        )
     if not observation.shared:
+        if observation.needs_attention_today:
+            raise ValidationError(
+                {
+                    "needs_attention_today": "A private note never leaves you: share it to "
+                    "alert the prescriber."
+                }
+            )
         for name in ("question", "evaluation_suggestion"):
             if getattr(observation, name).strip():
                 raise ValidationError(
@@ -179,6 +194,7 @@ def observation_create(*, case: Case, author, medications=None, **fields) -> Obs
         observation.medications.set(linked)
     if observation.shared:
         gate.grants_for_new_object(observation)
+    _raise_alert_if_marked(observation)
     return observation
 
 
@@ -217,7 +233,16 @@ def observation_update(
         # Made private: nobody else keeps an index entry. Reads that already happened
         # stay recorded as disclosures.
         gate.grants_remove_for_object(observation)
+    _raise_alert_if_marked(observation)
     return observation
+
+
+def _raise_alert_if_marked(observation: Observation) -> None:
+    """An observation marked for attention today raises its safety alert (once)."""
+    if observation.needs_attention_today:
+        from alerts.services import alert_raise_for_observation
+
+        alert_raise_for_observation(observation=observation)
 
 
 def _check_reviewer(observation: Observation, reviewer) -> None:

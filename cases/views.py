@@ -12,6 +12,7 @@ from releases import selectors as release_selectors
 
 from . import extensions, selectors, services
 from .access import clinician_required, role_required
+from .categories import Category
 from .forms import NoteForm
 from .models import Clinician, Observation
 
@@ -62,7 +63,10 @@ def patient_list(request):
             | patients.filter(given_name__icontains=query)
             | patients.filter(mrn__iexact=query)
         )
-    patients = patients.order_by("family_name", "given_name")
+    patients = list(patients.order_by("family_name", "given_name"))
+    states = release_selectors.release_states([patient.pk for patient in patients])
+    for patient in patients:
+        patient.release_state = states[patient.pk]
     return render(request, "cases/patient_list.html", {"patients": patients, "query": query})
 
 
@@ -135,20 +139,39 @@ def observation_create(request, patient_pk):
         raise Http404("No open case.")
     medications = selectors.linkable_medications(request.user, patient)
     current = list(medications)  # read through the gate: recorded
+    readers = release_selectors.readers_named(request.user, patient, Category.OBSERVATIONS)
     form = bind(
         NoteForm,
         request,
         medications=medications,
         preselect=_last_changed(current),
         writer_role=request.user.clinician.role,
+        readers=readers,
     )
-    if submitted(request, form) and run_service(
-        form, services.observation_create, case=case, author=request.user, **form.cleaned_data
+    if submitted(request, form) and (
+        observation := run_service(
+            form,
+            services.observation_create,
+            case=case,
+            author=request.user,
+            **_note_fields(form),
+        )
     ):
-        messages.success(request, "Observation saved.")
+        messages.success(
+            request, f"Observation saved: {release_selectors.shared_with(observation, readers)}."
+        )
         return redirect("cases:patient_detail", patient.pk)
-    context = {"form": form, "patient": patient, "current_medications": current}
+    context = {
+        "form": form,
+        "patient": patient,
+        "current_medications": current,
+        "readers": readers,
+    }
     return render(request, "cases/observation_form.html", context)
+
+
+def _note_fields(form) -> dict:
+    return {name: value for name, value in form.cleaned_data.items() if name != "confirm_unread"}
 
 
 def _last_changed(medications) -> list:
@@ -165,23 +188,29 @@ def observation_edit(request, pk):
     observation = gate.get_own_for_user(request.user, Observation, pk)
     patient = observation.case.patient
     medications = selectors.linkable_medications(request.user, patient, observation=observation)
+    readers = release_selectors.readers_named(request.user, patient, observation.category)
     form = bind(
         NoteForm,
         request,
         instance=observation,
         medications=medications,
         writer_role=request.user.clinician.role,
+        readers=readers,
     )
-    if submitted(request, form) and run_service(
-        form,
-        services.observation_update,
-        observation=observation,
-        author=request.user,
-        **form.cleaned_data,
+    if submitted(request, form) and (
+        updated := run_service(
+            form,
+            services.observation_update,
+            observation=observation,
+            author=request.user,
+            **_note_fields(form),
+        )
     ):
-        messages.success(request, "Observation updated.")
-        return redirect(observation)
-    context = {"form": form, "patient": patient, "observation": observation}
+        messages.success(
+            request, f"Observation updated: {release_selectors.shared_with(updated, readers)}."
+        )
+        return redirect(updated)
+    context = {"form": form, "patient": patient, "observation": observation, "readers": readers}
     return render(request, "cases/observation_form.html", context)
 
 

@@ -12,6 +12,7 @@ from cases import selectors as case_selectors
 from cases.extensions import TimelineEntry
 from cases.models import Case, Clinician, Observation, ObservationReview, Patient
 from releases import gate
+from releases.selectors import NO_RELEASE, ReleaseState, release_states
 
 from .models import Medication, MedicationChange, RefillRequest
 
@@ -285,6 +286,7 @@ class CaseloadRow:
     open_refills: int = 0
     late_refills: int = 0
     open_questions: int = 0
+    release_state: ReleaseState = NO_RELEASE
 
     @property
     def days_since_observation(self) -> int | None:
@@ -389,5 +391,7 @@ def caseload(user) -> list[CaseloadRow]:
         )
         for row in questions:
             rows[row["case__patient_id"]].open_questions = row["total"]
+    for pk, state in release_states(ids).items():
+        rows[pk].release_state = state
     # Stable sort: alphabetical within each group.
     return sorted(rows.values(), key=lambda row: not row.needs_attention)

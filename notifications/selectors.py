@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,11 +20,16 @@ def _not_snoozed(now) -> Q:
 
 
 def notifications_current(user, *, now=None) -> QuerySet[Notification]:
-    """The user's notifications to show now (not dismissed, not snoozed), newest first."""
+    """The user's notifications to show now (not dismissed, not snoozed): unread urgent
+    ones first, then newest first."""
     now = now or timezone.now()
+    urgent_unread = Case(
+        When(kind=Notification.Kind.URGENT, read_at__isnull=True, then=Value(0)),
+        default=Value(1),
+    )
     return Notification.objects.filter(
         _not_snoozed(now), recipient=user, dismissed_at__isnull=True
-    ).order_by("-created_at", "-pk")
+    ).order_by(urgent_unread, "-created_at", "-pk")
 
 
 def notifications_snoozed(user, *, now=None) -> QuerySet[Notification]:

@@ -60,9 +60,21 @@ def notification_mark_all_read(*, recipient) -> int:
     )
 
 
+URGENT_STAYS = (
+    "An urgent alert cannot be dismissed or snoozed: open it and acknowledge it with what "
+    "was done; that ends it for everyone."
+)
+
+
+def _refuse_urgent(notification: Notification) -> None:
+    if notification.kind == Notification.Kind.URGENT:
+        raise ValidationError(URGENT_STAYS)
+
+
 @transaction.atomic
 def notification_dismiss(*, notification: Notification) -> Notification:
-    """Take a notification off the list for good (it counts as read)."""
+    """Take a notification off the list for good (it counts as read); never an urgent one."""
+    _refuse_urgent(notification)
     now = timezone.now()
     notification.dismissed_at = now
     notification.read_at = notification.read_at or now
@@ -75,7 +87,8 @@ SNOOZE_LIMIT = dt.timedelta(days=90)
 
 @transaction.atomic
 def notification_snooze(*, notification: Notification, until: dt.datetime) -> Notification:
-    """Hide a notification until ``until``; it comes back unread then."""
+    """Hide a notification until ``until``; it comes back unread then (never an urgent one)."""
+    _refuse_urgent(notification)
     now = timezone.now()
     if timezone.is_naive(until):
         until = timezone.make_aware(until)

@@ -55,7 +55,12 @@ def notification_read_all(request):
 @require_POST
 def notification_dismiss(request, pk):
     notification = selectors.access_notification_by_id(request.user, pk)
-    services.notification_dismiss(notification=notification)
+    run_action(
+        request,
+        services.notification_dismiss,
+        notification=notification,
+        success="Notification dismissed.",
+    )
     return _back(request)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
@@ -183,3 +184,89 @@ def disclosures_of_patient(patient: Patient) -> QuerySet[Disclosure]:
         .select_related("recipient__clinician", "release")
         .order_by("-disclosed_at")
     )
+
+
+# --- release state per patient (the patient lists) ---------------------------------
+
+EXPIRING_WITHIN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    """What a patient's releases allow now, as a patient list shows it."""
+
+    key: str  # active, expiring, awaiting, none, revoked, expired
+    label: str
+    days_left: int | None = None
+
+
+NO_RELEASE = ReleaseState("none", "no release")
+
+
+def _state_of(rows: list[dict], now: dt.datetime) -> ReleaseState:
+    in_force = [
+        row
+        for row in rows
+        if row["status"] == Status.ACTIVE
+        and row["effective_at"] is not None
+        and row["effective_at"] <= now
+        and (row["expires_at"] is None or row["expires_at"] > now)
+    ]
+    if in_force:
+        ends = [row["expires_at"] for row in in_force]
+        if None in ends:
+            return ReleaseState("active", "release active")
+        days = (timezone.localdate(max(ends)) - timezone.localdate(now)).days
+        if days <= EXPIRING_WITHIN_DAYS:
+            return ReleaseState(
+                "expiring", f"release expires in {days} day{'s' * (days != 1)}", days
+            )
+        return ReleaseState("active", "release active")
+    waiting = [
+        row
+        for row in rows
+        if row["status"] in (Status.DRAFT, Status.SIGNED)
+        or (row["status"] == Status.ACTIVE and row["effective_at"] and row["effective_at"] > now)
+    ]
+    if waiting:
+        return ReleaseState("awaiting", "release awaiting signature")
+    if not rows:
+        return NO_RELEASE
+    latest = max(rows, key=lambda row: row["pk"])
+    if latest["status"] == Status.REVOKED:
+        return ReleaseState("revoked", "release revoked")
+    return ReleaseState("expired", "release expired")
+
+
+def release_states(patient_ids, *, now=None) -> dict[int, ReleaseState]:
+    """Per patient id, the state of their releases at ``now``: active, expiring in N days
+    (30 or fewer), awaiting signature, revoked, expired or none. One query for all."""
+    now = now or timezone.now()
+    ids = list(patient_ids)
+    by_patient: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for row in InformationRelease.objects.filter(patient_id__in=ids).values(
+        "pk", "patient_id", "status", "effective_at", "expires_at"
+    ):
+        by_patient[row["patient_id"]].append(row)
+    return {pk: _state_of(rows, now) for pk, rows in by_patient.items()}
+
+
+def readers_named(author, patient, category: str) -> list:
+    """Who will read a record ``author`` writes now (``gate.readers_of_new_record``), as
+    a list in name order with their clinician rows, for a form to name them."""
+    return list(
+        gate.readers_of_new_record(author, patient, category)
+        .select_related("clinician")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def shared_with(record, readers) -> str:
+    """What a saved record says about who reads it (``readers``: the gate's
+    ``readers_of_new_record`` when it was written)."""
+    if not getattr(record, "shared", True):
+        return "private, only you can read it"
+    if not readers:
+        return "not shared: no active release"
+    names = ", ".join(str(getattr(user, "clinician", user)) for user in readers)
+    return f"shared with {names}"

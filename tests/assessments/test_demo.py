@@ -39,7 +39,10 @@ def check_the_stories():
     assert listed[0].patient not in responders()
     flagged = Assessment.objects.filter(safety_flag=True)
     assert flagged.count() == 1
-    urgent = Notification.objects.filter(kind=Notification.Kind.URGENT, key__startswith="item9:")
+    alert = flagged.get().safety_alert
+    urgent = Notification.objects.filter(
+        kind=Notification.Kind.URGENT, key=f"alert:{alert.pk}:raised"
+    )
     assert sorted(urgent.values_list("recipient__username", flat=True)) == [
         "prescriber",
         "therapist",

@@ -1,4 +1,5 @@
-"""A positive PHQ-9 item 9 raises one urgent flag to the care team who may read it."""
+"""A positive PHQ-9 item 9 raises one urgent flag to the care team who may read it: the
+notification of its safety alert (tests/alerts has the alert itself)."""
 
 import pytest
 from django.utils import timezone
@@ -24,8 +25,9 @@ def test_item_9_flags_the_prescriber_and_the_therapist_once(shared_world):
     for persona in ("author", "recipient"):
         observations = list(urgent_to(world.user(persona)))
         assert len(observations) == 1, persona
-        assert observations[0].key == f"item9:{assessment.pk}"
-        assert observations[0].url == f"/assessments/{assessment.pk}/"
+        alert = assessment.safety_alert
+        assert observations[0].key == f"alert:{alert.pk}:raised"
+        assert observations[0].url == f"/alerts/{alert.pk}/"
     # Raising it again (a retry, a second call) sends nothing twice.
     services.assessment_flag_safety(assessment=assessment)
     services.assessment_flag_safety(assessment=assessment)
@@ -79,6 +81,8 @@ def test_the_flagged_assessment_opens_only_through_the_gate(shared_world, client
     client.force_login(world.recipient.user)
     page = client.get(urgent_to(world.recipient.user).get().url)
     assert page.status_code == 200
+    assert "PHQ-9 item 9" in page.content.decode()
+    page = client.get(assessment.get_absolute_url())
     assert "Safety item positive" in page.content.decode()
     client.force_login(world.colleague.user)
     assert client.get(assessment.get_absolute_url()).status_code == 404

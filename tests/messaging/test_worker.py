@@ -249,6 +249,7 @@ def test_the_beat_schedule_enqueues_registered_tasks_that_expire_before_the_next
         "messaging.sweep_reminders",
         "messaging.redeliver_reminders",
         "releases.sweep_releases",
+        "alerts.escalate_alerts",
     }
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks

@@ -59,6 +59,7 @@ APPS = {
     "medications",
     "messaging",
     "assessments",
+    "alerts",
     "fhir_exchange",
     "auth",
     "guardian",

@@ -19,6 +19,8 @@ def observation(**overrides):
         "adherence": "missed_doses",
         "body": "Synthetic: missed two evening doses",
         "shared": "on",
+        # No release in this world: nobody reads it, so sharing is confirmed.
+        "confirm_unread": "on",
         **overrides,
     }
 

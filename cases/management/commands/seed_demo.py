@@ -13,6 +13,7 @@ DEMO_STEPS = [
     "referrals.demo.seed",
     "messaging.demo.seed",
     "assessments.demo.seed",
+    "alerts.demo.seed",
 ]
 
 
