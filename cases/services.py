@@ -18,6 +18,7 @@ from .models import (
     Case,
     Clinic,
     Clinician,
+    EnteredInError,
     Observation,
     ObservationReview,
     Patient,
@@ -234,6 +235,36 @@ def observation_update(
         # stay recorded as disclosures.
         gate.grants_remove_for_object(observation)
     _raise_alert_if_marked(observation)
+    return observation
+
+
+def mark_entered_in_error(record: EnteredInError, *, by, reason: str) -> None:
+    """Mark a record of any kind entered in error, saying why (the caller locked it and
+    checked who may): it stays, struck through, and no longer counts (``in_effect``).
+    Audited like any change (the reason masked in the diff)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why it was entered in error."})
+    if record.is_entered_in_error:
+        raise ValidationError("This is already marked entered in error.")
+    record.entered_in_error_at = timezone.now()
+    record.entered_in_error_by = by
+    record.entered_in_error_reason = reason
+    record.full_clean()
+    record.save(
+        update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+    )
+
+
+@transaction.atomic
+def observation_mark_entered_in_error(
+    *, observation: Observation, author, reason: str
+) -> Observation:
+    """The author marks their observation entered in error (no one else may)."""
+    observation = Observation.objects.select_for_update().get(pk=observation.pk)
+    if observation.author_id != author.pk or not author.is_active:
+        raise PermissionDenied("Only the author marks an observation entered in error.")
+    mark_entered_in_error(observation, by=author, reason=reason)
     return observation
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from releases import gate
 from releases import selectors as release_selectors
@@ -227,6 +228,20 @@ def observation_review(request, pk):
         success=f"Observation of {observation.observed_on:%Y-%m-%d} marked reviewed.",
     )
     return redirect(next_url(request, reverse("cases:observation_detail", args=[observation.pk])))
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def observation_entered_in_error(request, pk):
+    observation = gate.get_own_for_user(request.user, Observation, pk)
+    return entered_in_error_page(
+        request,
+        services.observation_mark_entered_in_error,
+        record={"observation": observation},
+        patient=observation.case.patient,
+        what=f"Observation of {observation.observed_on:%Y-%m-%d}",
+        back=observation.get_absolute_url(),
+    )
 
 
 @clinician_required

@@ -251,7 +251,8 @@ def evaluate_late_refill(today: dt.date, patient_ids: set[int] | None = None) ->
         r_due_on=TruncDate("requested_at")
     )
     # Explored: the clinician wrote about the patient since (the exploration may be private).
-    written = Observation.objects.filter(
+    # Observations and changes entered in error count nowhere here (``in_effect``).
+    written = Observation.objects.in_effect().filter(
         case__patient_id=OuterRef("medication__patient_id"),
         author_id=OuterRef("r_recipient"),
         created_at__gte=OuterRef("requested_at"),
@@ -305,7 +306,7 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
     chain = Q(medication_id=OuterRef("medication_id")) | Q(medication_id=OuterRef("switched_to_id"))
     # A later change (already in effect) of the medication or the one switched to takes
     # over with check-ins of its own.
-    later = MedicationChange.objects.filter(
+    later = MedicationChange.objects.in_effect().filter(
         chain,
         Q(effective_on__gt=OuterRef("effective_on"))
         | Q(effective_on=OuterRef("effective_on"), pk__gt=OuterRef("pk")),
@@ -316,7 +317,7 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
     # shared observation of the patient since the middle of the interval, linked to the
     # medication (or the one switched to), or linked to none and recording an effect.
     links = Medication.observations.through.objects.filter(observation_id=OuterRef("pk"))
-    about = Observation.objects.filter(
+    about = Observation.objects.in_effect().filter(
         Exists(links.filter(_chain_of_change("medication_id")))
         | ~Exists(links) & (~Q(adherence="") | ~Q(response="")),
         shared=True,
@@ -325,7 +326,8 @@ def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) ->
         observed_on__lte=today,
     )
     changes = (
-        MedicationChange.objects.filter(
+        MedicationChange.objects.in_effect()
+        .filter(
             kind__in=CHECKIN_KINDS,
             effective_on__gte=today - dt.timedelta(days=longest + CHECKIN_GRACE_DAYS),
             effective_on__lte=today,
@@ -354,8 +356,10 @@ def evaluate_quiet_case(today: dt.date, patient_ids: set[int] | None = None) -> 
     """Open collaborative cases with no shared observation for the clinic's quiet period,
     whose therapist's observations would reach a prescriber of the case now (without an
     active release, asking the therapist to share is noise)."""
-    last_shared = Observation.objects.filter(case=OuterRef("pk"), shared=True).order_by(
-        "-observed_on"
+    last_shared = (
+        Observation.objects.in_effect()
+        .filter(case=OuterRef("pk"), shared=True)
+        .order_by("-observed_on")
     )
     base = Greatest(
         Coalesce(Subquery(last_shared.values("observed_on")[:1]), "opened_on"), "opened_on"
