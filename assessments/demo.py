@@ -65,7 +65,8 @@ def _answers_for(scale: scales.Scale, total: int, *, safety: bool = False) -> li
 
 def _latest_treatment_change(patient, today) -> MedicationChange | None:
     return (
-        MedicationChange.objects.filter(
+        MedicationChange.objects.in_effect()
+        .filter(
             medication__patient=patient,
             kind__in=trends.TREATMENT_KINDS,
             effective_on__lte=today,
@@ -125,7 +126,7 @@ def _pick_responder(context, today, taken: set[str]) -> tuple[str, dt.date] | No
             author=context["clinicians"]["prescriber"].user,
             kind=MedicationChange.Kind.INCREASE,
             strength="20 mg",
-            directions="1 tablet in the morning",
+            directions="1 tablet (20 mg) in the morning",
             effective_on=increased_on,
             reason="Synthetic demo: partial benefit at 10 mg after ten weeks.",
         )

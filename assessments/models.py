@@ -14,12 +14,12 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from cases.fixity import FixedOnceWritten
-from cases.models import Case
+from cases.models import ENTERED_IN_ERROR_TEXT_FIELDS, Case, EnteredInError
 
 from . import scales
 
 
-class Assessment(FixedOnceWritten):
+class Assessment(EnteredInError, FixedOnceWritten):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     # The scale's code in scales.SCALE_DATA; not a choices field, so a new scale needs
     # no migration.
@@ -111,6 +111,6 @@ class AssessmentUserObjectPermission(UserObjectPermissionBase):
 # when, without becoming a second copy of them.
 auditlog.register(
     Assessment,
-    mask_fields=["answers", "total", "band", "safety_flag"],
+    mask_fields=["answers", "total", "band", "safety_flag", *ENTERED_IN_ERROR_TEXT_FIELDS],
     mask_callable="releases.audit.redact",
 )

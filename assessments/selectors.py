@@ -34,10 +34,10 @@ def assessment_for_user(user, pk) -> Assessment:
 
 
 def treatment_changes_visible_to(user) -> QuerySet[MedicationChange]:
-    """Medication starts, dose changes, switches and stops the user may read now."""
-    queryset = MedicationChange.objects.filter(kind__in=trends.TREATMENT_KINDS).select_related(
-        "medication", "switched_to"
-    )
+    """Medication starts, dose changes, switches and stops the user may read now (those
+    entered in error do not count)."""
+    queryset = MedicationChange.objects.in_effect().filter(kind__in=trends.TREATMENT_KINDS)
+    queryset = queryset.select_related("medication", "switched_to")
     return gate.visible(user, MedicationChange, queryset).order_by("effective_on", "created_at")
 
 
@@ -72,7 +72,8 @@ def trends_of_patient(user, patient: Patient, *, today: dt.date | None = None) -
     result = []
     for scale in scales.all_scales():
         rows = by_scale.get(scale.code, [])
-        points = [charts.point_from_assessment(row) for row in rows]
+        # Rows entered in error stay in the list (struck through), off the chart.
+        points = [charts.point_from_assessment(row) for row in rows if not row.is_entered_in_error]
         chart = charts.build_trend(scale, points, markers, today=today)
         svg = charts.render_trend_svg(chart) if chart else ""
         result.append(ScaleTrend(scale=scale, chart=chart, svg=svg, assessments=rows))
@@ -158,8 +159,10 @@ def _patients_not_improving(user, *, today: dt.date | None) -> list[NotImproving
         return []
     earliest = min(due.values()) - dt.timedelta(days=trends.BASELINE_WINDOW_DAYS)
     scores: dict[tuple[int, str], list[Assessment]] = defaultdict(list)
-    for assessment in assessments_visible_to(user).filter(
-        case__patient_id__in=list(due), given_on__gte=earliest, given_on__lte=today
+    for assessment in (
+        assessments_visible_to(user)
+        .in_effect()
+        .filter(case__patient_id__in=list(due), given_on__gte=earliest, given_on__lte=today)
     ):
         scores[(assessment.case.patient_id, assessment.scale)].append(assessment)
     result = []

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.models import CareTeamMember, Case
 from releases import gate
 
@@ -92,6 +93,18 @@ def assessment_record(
         gate.grants_for_new_object(assessment)
     if assessment.safety_flag:
         assessment_flag_safety(assessment=assessment)
+    return assessment
+
+
+@transaction.atomic
+def assessment_mark_entered_in_error(*, assessment: Assessment, author, reason: str) -> Assessment:
+    """Who gave the assessment marks it entered in error: it stays, struck through, and
+    leaves the chart, the bands, the response and remission lines and the not-improving
+    list. A safety alert it raised stays what it is (never dismissed)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.administered_by_id != author.pk or not author.is_active:
+        raise PermissionDenied("Only who gave the assessment marks it entered in error.")
+    case_services.mark_entered_in_error(assessment, by=author, reason=reason)
     return assessment
 
 

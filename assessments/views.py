@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, run_service, submitted
 from cases import selectors as case_selectors
 from cases.access import clinician_required, prescriber_required
@@ -15,6 +16,7 @@ from releases.selectors import readers_named, shared_with
 
 from . import scales, selectors, services
 from .forms import AssessmentForm
+from .models import Assessment
 
 
 def _scale_or_404(code: str) -> scales.Scale:
@@ -64,6 +66,22 @@ def assessment_create(request, patient_pk, scale):
 def assessment_detail(request, pk):
     assessment = selectors.assessment_for_user(request.user, pk)
     return render(request, "assessments/assessment_detail.html", {"assessment": assessment})
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def assessment_entered_in_error(request, pk):
+    assessment = gate.get_own_for_user(request.user, Assessment, pk)
+    return entered_in_error_page(
+        request,
+        services.assessment_mark_entered_in_error,
+        record={"assessment": assessment},
+        patient=assessment.case.patient,
+        what=f"{assessment.given_on:%Y-%m-%d} · {assessment.scale} {assessment.total}",
+        back=assessment.get_absolute_url(),
+        consequence="It leaves the chart, the response and remission lines and the "
+        "not-improving list.",
+    )
 
 
 @clinician_required

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import beat_init
 from django.conf import settings
 
@@ -57,6 +58,14 @@ BEAT_SCHEDULE = {
     "alerts-escalate": {
         "task": "alerts.escalate_alerts",
         **every(settings.BEAT_ALERTS_SECONDS),
+    },
+    # Planned titration and taper steps take effect on their dates (once each: a claim),
+    # early in the day so the day's step is in effect before the clinic opens; a day
+    # missed (beat down) is caught up by the next run or when beat starts.
+    "planned-steps": {
+        "task": "medications.planned_steps_take_effect",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 23 * 3600},
     },
 }
 

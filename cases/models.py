@@ -243,7 +243,51 @@ class CareTeamMember(models.Model):
                 raise ValidationError("A clinic admin cannot be on a care team.")
 
 
-class Observation(FixedOnceWritten):
+class EnteredInErrorQuerySet(models.QuerySet):
+    """Records of a kind that can be marked "entered in error"."""
+
+    def in_effect(self):
+        """The records that count: every rule that counts records (days after a change,
+        the chart and its bands, response and remission, the not-improving list, the
+        review queue, the reminders) reads these, never a record entered in error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+    def entered_in_error(self):
+        return self.filter(entered_in_error_at__isnull=False)
+
+
+class EnteredInError(models.Model):
+    """Marked "entered in error" by its author (with who, when and why): it stays in the
+    history, struck through, and no longer counts (``in_effect()``)."""
+
+    entered_in_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    entered_in_error_reason = models.TextField(
+        "why it was entered in error", blank=True, editable=False
+    )
+
+    objects = EnteredInErrorQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
+
+
+# Masked in audit diffs with the clinical text (a reason may name what was wrong).
+ENTERED_IN_ERROR_TEXT_FIELDS = ["entered_in_error_reason"]
+
+
+class Observation(EnteredInError, FixedOnceWritten):
     """An observation about a patient, written by a therapist or a prescriber.
 
     A shared observation may cross to the other clinician under an active release; a private
@@ -411,6 +455,10 @@ auditlog.register(ObservationReview)
 # changed, by whom and when, without becoming a second copy of the observation.
 auditlog.register(
     Observation,
-    mask_fields=[*OBSERVATION_TEXT_FIELDS, *OBSERVATION_ANSWER_FIELDS],
+    mask_fields=[
+        *OBSERVATION_TEXT_FIELDS,
+        *OBSERVATION_ANSWER_FIELDS,
+        *ENTERED_IN_ERROR_TEXT_FIELDS,
+    ],
     mask_callable="releases.audit.redact",
 )

@@ -154,7 +154,7 @@ def linkable_medications(
     changes = gate.visible(
         user,
         change_model,
-        change_model.objects.filter(medication=OuterRef("pk")).exclude(kind="fill"),
+        change_model.objects.in_effect().filter(medication=OuterRef("pk")).exclude(kind="fill"),
     ).order_by("-effective_on", "-created_at")
     return (
         gate.visible(user, medication_model, medications)
@@ -201,7 +201,7 @@ def observation_for_user(user, pk) -> Observation:
 def observations_to_review(user, *, patient: Patient | None = None) -> QuerySet[Observation]:
     """Shared observations by others that ``user`` may read and has not reviewed as they
     are now: flagged first, then newest first, with their joins."""
-    queryset = Observation.objects.filter(shared=True).exclude(author=user)
+    queryset = Observation.objects.in_effect().filter(shared=True).exclude(author=user)
     queryset = queryset.filter(case__status=Case.Status.OPEN)
     if patient is not None:
         queryset = queryset.filter(case__patient=patient)
@@ -249,6 +249,7 @@ def observation_timeline(user, patient: Patient) -> list[TimelineEntry]:
                 obj=observation,
                 flagged=observation.flagged,
                 extra={
+                    "in_error": observation.is_entered_in_error,
                     "medication_ids": {m.pk for m in observation.readable_medications},
                     "also_read": observation.readable_medications,
                 },
@@ -263,9 +264,10 @@ def place_after_changes(entries: list[TimelineEntry]) -> None:
     record and its ``label``.
 
     Change entries (from any app) say ``extra["shift"] = True`` and name their
-    ``extra["medication_ids"]``. An observation linked to medications follows the latest
-    change of one of them; one linked to none follows the latest change of any. A change
-    on the observation's own day counts (day 0).
+    ``extra["medication_ids"]``; a change entered in error is no shift, and an
+    observation entered in error (``extra["in_error"]``) follows none. An observation
+    linked to medications follows the latest change of one of them; one linked to none
+    follows the latest change of any. A change on the observation's own day counts (day 0).
     """
     latest_any: TimelineEntry | None = None
     latest_by_medication: dict[int, TimelineEntry] = {}
@@ -276,7 +278,7 @@ def place_after_changes(entries: list[TimelineEntry]) -> None:
             for medication_id in entry.extra.get("medication_ids", ()):
                 latest_by_medication[medication_id] = entry
             continue
-        if entry.kind != "observation":
+        if entry.kind != "observation" or entry.extra.get("in_error"):
             continue
         linked = [
             latest_by_medication[m]

@@ -8,8 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
+from notifications.services import notify
 from releases import gate
 
 from .models import (
@@ -18,6 +21,7 @@ from .models import (
     Case,
     Clinic,
     Clinician,
+    EnteredInError,
     Observation,
     ObservationReview,
     Patient,
@@ -94,7 +98,44 @@ def care_team_add(*, case: Case, clinician: Clinician, role_on_case: str) -> Car
     member = CareTeamMember(case=case, clinician=clinician, role_on_case=role_on_case)
     member.full_clean()
     member.save()
+    care_team_announce(member=member)
     return member
+
+
+def care_team_announce(*, member: CareTeamMember) -> int:
+    """Tell the rest of the patient's care team that this member joined it."""
+    return care_team_tell_new_reader(
+        patient=member.case.patient,
+        clinician=member.clinician,
+        what="joined the care team of one of your patients",
+        key=f"care-team-joined:{member.pk}",
+    )
+
+
+def care_team_tell_new_reader(
+    *, patient: Patient, clinician: Clinician, what: str, key: str
+) -> int:
+    """Tell the patient's care team, all but ``clinician``, that ``clinician`` may now
+    read about the patient (a new team member, a release's recipient), so a new reader
+    never appears silently. The text names the clinician, never the patient (no PHI);
+    the link is the patient's page, where the gate decides. Returns how many were told."""
+    from . import selectors
+
+    url = reverse("cases:patient_detail", args=[patient.pk])
+    told: set[int] = set()
+    for member in selectors.care_team_of_patient(patient):
+        user = member.clinician.user
+        if member.clinician_id == clinician.pk or user.pk in told or not user.is_active:
+            continue
+        notify(
+            recipient=user,
+            kind=Notification.Kind.CARE_TEAM,
+            text=f"{clinician} {what}.",
+            url=url,
+            key=key,
+        )
+        told.add(user.pk)
+    return len(told)
 
 
 NOTE_FIELDS = (
@@ -234,6 +275,36 @@ def observation_update(
         # stay recorded as disclosures.
         gate.grants_remove_for_object(observation)
     _raise_alert_if_marked(observation)
+    return observation
+
+
+def mark_entered_in_error(record: EnteredInError, *, by, reason: str) -> None:
+    """Mark a record of any kind entered in error, saying why (the caller locked it and
+    checked who may): it stays, struck through, and no longer counts (``in_effect``).
+    Audited like any change (the reason masked in the diff)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why it was entered in error."})
+    if record.is_entered_in_error:
+        raise ValidationError("This is already marked entered in error.")
+    record.entered_in_error_at = timezone.now()
+    record.entered_in_error_by = by
+    record.entered_in_error_reason = reason
+    record.full_clean()
+    record.save(
+        update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+    )
+
+
+@transaction.atomic
+def observation_mark_entered_in_error(
+    *, observation: Observation, author, reason: str
+) -> Observation:
+    """The author marks their observation entered in error (no one else may)."""
+    observation = Observation.objects.select_for_update().get(pk=observation.pk)
+    if observation.author_id != author.pk or not author.is_active:
+        raise PermissionDenied("Only the author marks an observation entered in error.")
+    mark_entered_in_error(observation, by=author, reason=reason)
     return observation
 
 

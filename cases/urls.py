@@ -17,6 +17,11 @@ urlpatterns = [
     path("observations/<int:pk>/edit/", views.observation_edit, name="observation_edit"),
     path("observations/<int:pk>/reviewed/", views.observation_review, name="observation_review"),
     path(
+        "observations/<int:pk>/entered-in-error/",
+        views.observation_entered_in_error,
+        name="observation_entered_in_error",
+    ),
+    path(
         "patients/<int:patient_pk>/observations/reviewed/",
         views.patient_observations_review,
         name="patient_observations_review",

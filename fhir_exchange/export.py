@@ -433,7 +433,7 @@ def observation(record: PatientRecord, obs: Observation, focus: list[str]) -> di
     return {
         "resourceType": "Observation",
         "id": f"observation-{obs.pk}",
-        "status": "final",
+        "status": _status(obs, "final"),
         "category": [codes.concept(codes.OBSERVATION_CATEGORY, "therapy", "Therapy")],
         "code": codes.concept(codes.OBSERVATION_ANSWERS, *codes.OBSERVATION_CODE),
         "subject": patient_ref(record),
@@ -444,6 +444,12 @@ def observation(record: PatientRecord, obs: Observation, focus: list[str]) -> di
         "note": [{"text": obs.body}] if obs.body.strip() else [],
         "component": components,
     }
+
+
+def _status(record, status: str) -> str:
+    """FHIR's own status for a record marked entered in error (Observation and
+    QuestionnaireResponse both have it), else ``status``."""
+    return "entered-in-error" if record.is_entered_in_error else status
 
 
 def assessment_resources(record: PatientRecord, assessment: Assessment) -> list[dict]:
@@ -461,7 +467,7 @@ def assessment_resources(record: PatientRecord, assessment: Assessment) -> list[
     total = {
         "resourceType": "Observation",
         "id": ident,
-        "status": "final",
+        "status": _status(assessment, "final"),
         "category": [codes.concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")],
         "code": codes.concept(codes.LOINC, *loinc.total),
         "subject": patient_ref(record),
@@ -497,7 +503,7 @@ def assessment_resources(record: PatientRecord, assessment: Assessment) -> list[
         "resourceType": "QuestionnaireResponse",
         "id": ident,
         "questionnaire": codes.LOINC_QUESTIONNAIRE.format(code=loinc.panel[0]),
-        "status": "completed",
+        "status": _status(assessment, "completed"),
         "subject": patient_ref(record),
         "authored": _date(assessment.given_on),
         "author": performer[0] if performer else None,

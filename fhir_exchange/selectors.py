@@ -110,9 +110,10 @@ def _read_clinical(user, record: PatientRecord) -> None:
         exportable(
             user,
             MedicationChange,
-            MedicationChange.objects.filter(
-                medication_id__in=readable, kind__in=EXPORTED_CHANGE_KINDS
-            ).select_related("medication__patient"),
+            # A change entered in error changed no dose: the dose periods skip it.
+            MedicationChange.objects.in_effect()
+            .filter(medication_id__in=readable, kind__in=EXPORTED_CHANGE_KINDS)
+            .select_related("medication__patient"),
         ).order_by("effective_on", "created_at", "pk")
     )
     record.observations = list(

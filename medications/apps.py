@@ -29,6 +29,14 @@ class MedicationsConfig(AppConfig):
                 "effective_on",
             ),
             (
+                models.PlannedStep,
+                models.PlannedStepUserObjectPermission,
+                "medication__patient",
+                "author",
+                "planned step",
+                "planned_on",
+            ),
+            (
                 models.RefillRequest,
                 models.RefillRequestUserObjectPermission,
                 "medication__patient",
@@ -52,6 +60,7 @@ class MedicationsConfig(AppConfig):
             )
 
         extensions.add_timeline(selectors.medication_timeline)
+        extensions.add_timeline(selectors.planned_timeline)
         extensions.add_patient_panel(panels.medication_panel)
         extensions.add_home_panel(panels.waiting_panel)
         extensions.add_home_panel(panels.caseload_panel)

@@ -161,7 +161,7 @@ def _alex(context, today) -> None:
         author=s.prescriber,
         kind=Kind.INCREASE,
         strength="100 mg",
-        directions="1 tablet in the morning",
+        directions="1 tablet (100 mg) in the morning",
         effective_on=s.day(95),
         reason="Synthetic demo: partial response after nine weeks at 50 mg; well tolerated.",
     )
@@ -189,6 +189,21 @@ def _alex(context, today) -> None:
     )
     s.fills(sertraline, 40)
     s.observe(46, [sertraline], adherence=Adherence.AS_PRESCRIBED, response=Response.MUCH_BETTER)
+    # A change typed on the wrong chart and taken back: it stays in the history, struck
+    # through, and counts nowhere (days after, chart, reminders).
+    wrong = services.medication_change_dose(
+        medication=sertraline,
+        author=s.prescriber,
+        kind=Kind.INCREASE,
+        strength="150 mg",
+        directions="1 tablet (150 mg) in the morning",
+        effective_on=s.day(38),
+    )
+    services.medication_change_mark_entered_in_error(
+        change=wrong,
+        author=s.prescriber,
+        reason="Synthetic demo: meant for another patient's chart; Alex stays at 100 mg.",
+    )
     s.observe(
         32,
         [sertraline],
@@ -451,6 +466,26 @@ def _drew(context, today) -> None:
         requested_by=s.therapist,
         needed_by=s.day(-3),
         note="Synthetic: patient asked at the end of the session; runs out this weekend.",
+    )
+    # The taper agreed at the last visit: from 1 mg a day to 0.125 mg over six weeks.
+    services.medication_plan_steps(
+        medication=clonazepam,
+        author=s.prescriber,
+        steps=[
+            {
+                "planned_on": s.day(-7),
+                "strength": "0.25 mg",
+                "directions": "1 tablet three times a day",
+            },
+            {"planned_on": s.day(-21), "strength": "0.25 mg", "directions": "1 tablet twice daily"},
+            {"planned_on": s.day(-35), "strength": "0.25 mg", "directions": "1 tablet at bedtime"},
+            {
+                "planned_on": s.day(-42),
+                "strength": "0.125 mg",
+                "directions": "1 orally disintegrating tablet at bedtime",
+            },
+        ],  # fmt: skip
+        reason="Synthetic demo: slow taper as the panic plan takes hold; any step can wait.",
     )
     s.mark_reviews()
 

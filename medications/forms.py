@@ -2,6 +2,7 @@
 services check the rest (roles, state) and their errors show on the form."""
 
 import datetime as dt
+from copy import deepcopy
 
 from django import forms
 from django.utils import timezone
@@ -60,6 +61,32 @@ class _Quantities(forms.Form):
         max_value=99,
         required=False,
         error_messages={"min_value": "Refills left cannot be negative."},
+    )
+
+
+def _per_dose(**kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label="Quantity per dose",
+        min_value=0.01,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+        help_text="Tablets, capsules, mL... each time (read from the directions if empty).",
+        error_messages={"min_value": "Give a quantity per dose above 0."},
+        **kwargs,
+    )
+
+
+def _per_day(**kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label="Doses a day",
+        min_value=0.1,
+        max_value=24,
+        decimal_places=1,
+        required=False,
+        help_text="How many times a day (read from the frequency if empty).",
+        error_messages={"min_value": "Give the doses a day above 0."},
+        **kwargs,
     )
 
 
@@ -183,6 +210,8 @@ class _Prescription(_MedicationChoice):
         help_text="For example 1 tablet in the morning.",
     )
     frequency = forms.CharField(max_length=60, required=False, help_text="For example once daily.")
+    units_per_dose = _per_dose()
+    doses_per_day = _per_day()
     route = forms.ChoiceField(choices=Medication.Route.choices, initial=Medication.Route.ORAL)
 
     def clean_strength(self):
@@ -207,6 +236,8 @@ class MedicationStartForm(_Prescription, _Quantities):
         "strength",
         "directions",
         "frequency",
+        "units_per_dose",
+        "doses_per_day",
         "route",
         "start_date",
         "quantity",
@@ -236,9 +267,17 @@ class DoseChangeForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    strength = forms.CharField(label="New strength", max_length=60)
-    directions = forms.CharField(label="New dose and directions", max_length=200)
+    strength = forms.CharField(
+        label="New strength", max_length=60, help_text="Amount and unit, for example 100 mg."
+    )
+    directions = forms.CharField(
+        label="New dose and directions",
+        max_length=200,
+        help_text="Restate them for the new dose: they start as the current ones.",
+    )
     frequency = forms.CharField(max_length=60, required=False)
+    units_per_dose = _per_dose()
+    doses_per_day = _per_day()
     effective_on = _date("From")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -248,8 +287,16 @@ class DoseChangeForm(forms.Form):
             strength=medication.strength,
             directions=medication.directions,
             frequency=medication.frequency,
+            units_per_dose=medication.units_per_dose,
+            doses_per_day=medication.doses_per_day,
             effective_on=timezone.localdate(),
         )
+        if medication.daily_dose is not None:
+            self.fields[
+                "strength"
+            ].help_text = (
+                f"Now {medication.dose.daily_display}. Same unit ({medication.strength_unit})."
+            )
 
     def clean_effective_on(self):
         return _not_future(self.cleaned_data["effective_on"])
@@ -269,6 +316,8 @@ class SwitchForm(_Prescription, _Quantities):
         "strength",
         "directions",
         "frequency",
+        "units_per_dose",
+        "doses_per_day",
         "route",
         "effective_on",
         "quantity",
@@ -406,3 +455,86 @@ class DeclineForm(forms.Form):
         help_text="The therapist reads this and may explain it to the patient.",
         error_messages={"required": "Say why, so the therapist can explain it."},
     )
+
+
+PLAN_ROWS = 6
+
+
+class StepForm(forms.Form):
+    """One step of a plan (also the form that changes a planned step)."""
+
+    planned_on = _date("Takes effect on")
+    strength = forms.CharField(max_length=60, help_text="Amount and unit, for example 0.75 mg.")
+    directions = forms.CharField(label="Dose and directions", max_length=200)
+    frequency = forms.CharField(max_length=60, required=False)
+    units_per_dose = _per_dose()
+    doses_per_day = _per_day()
+
+    def clean_strength(self):
+        return _strength(self.cleaned_data["strength"])
+
+    def clean_planned_on(self):
+        planned_on = self.cleaned_data["planned_on"]
+        if planned_on <= timezone.localdate():
+            raise forms.ValidationError("A planned step is in the future: from tomorrow on.")
+        return planned_on
+
+
+class PlanForm(forms.Form):
+    """A titration or a taper: up to PLAN_ROWS steps in rows (a row left empty is no
+    step), and why. ``cleaned_data["steps"]`` holds the steps for the service."""
+
+    reason = forms.CharField(
+        label="Why this plan",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="The therapist sees the plan and this reason under the release.",
+    )
+
+    def __init__(self, *args, medication: Medication, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for row in range(1, PLAN_ROWS + 1):
+            names = []
+            for name, field in StepForm.base_fields.items():
+                copy = deepcopy(field)
+                copy.label = f"Step {row}: {(field.label or name.replace('_', ' ')).lower()}"
+                copy.required = False
+                if row > 1:  # said once, on the first row
+                    copy.help_text = ""
+                self.fields[f"step{row}_{name}"] = copy
+                names.append(f"step{row}_{name}")
+            self.rows.append(names)
+        self.order_fields([name for names in self.rows for name in names] + ["reason"])
+        self.initial.setdefault("step1_frequency", medication.frequency)
+
+    def step_rows(self) -> list[list]:
+        """The bound fields of each row, for the page's table of steps."""
+        return [[self[name] for name in names] for names in self.rows]
+
+    def clean(self):
+        cleaned = super().clean()
+        steps = []
+        for row, names in enumerate(self.rows, start=1):
+            values = {name.split("_", 1)[1]: cleaned.get(name) for name in names}
+            if not any(values.values()) and not any(self.errors.get(n) for n in names):
+                continue
+            for required in ("planned_on", "strength", "directions"):
+                if not values.get(required) and f"step{row}_{required}" not in self.errors:
+                    self.add_error(f"step{row}_{required}", "Needed for this step.")
+            planned_on = values.get("planned_on")
+            if planned_on and planned_on <= timezone.localdate():
+                self.add_error(f"step{row}_planned_on", "A step is in the future: tomorrow on.")
+            if values.get("strength"):
+                try:
+                    _strength(values["strength"])
+                except forms.ValidationError as error:
+                    self.add_error(f"step{row}_strength", error)
+            values["frequency"] = values.get("frequency") or ""
+            steps.append(values)
+        if not steps and not self.errors:
+            raise forms.ValidationError(
+                "Plan at least one step: its date, strength and directions."
+            )
+        cleaned["steps"] = steps
+        return cleaned

@@ -15,7 +15,16 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from cases.fixity import FixedOnceWritten
-from cases.models import Clinic, Clinician, Observation, Patient
+from cases.models import (
+    ENTERED_IN_ERROR_TEXT_FIELDS,
+    Clinic,
+    Clinician,
+    EnteredInError,
+    Observation,
+    Patient,
+)
+
+from . import dosing
 
 
 class Schedule(models.TextChoices):
@@ -78,6 +87,17 @@ class DoseUnit(models.TextChoices):
     PATCH = "patch", "patch(es)"
     PUFF = "puff", "puff(s)"
     UNIT = "unit", "unit(s)"
+
+
+def units_per_dose_field() -> models.DecimalField:
+    """How many tablets, capsules, mL... each time (a medication's, a planned step's)."""
+    return models.DecimalField(
+        "quantity per dose", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
+
+def doses_per_day_field() -> models.DecimalField:
+    return models.DecimalField("doses a day", max_digits=4, decimal_places=1, null=True, blank=True)
 
 
 class FormularyEntry(models.Model):
@@ -206,6 +226,12 @@ class Medication(FixedOnceWritten):
     )
     route = models.CharField(max_length=20, choices=Route.choices, default=Route.ORAL)
     frequency = models.CharField(max_length=60, blank=True, help_text="For example once daily.")
+    # The dose as numbers (``dosing``): empty where the text could not be read, and then
+    # the rules on the total daily dose do not apply.
+    strength_amount = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    strength_unit = models.CharField(max_length=10, choices=DoseUnit.choices, blank=True)
+    units_per_dose = units_per_dose_field()
+    doses_per_day = doses_per_day_field()
     start_date = models.DateField(default=timezone.localdate)
     stop_date = models.DateField(null=True, blank=True)
     prescriber = models.ForeignKey(
@@ -282,6 +308,20 @@ class Medication(FixedOnceWritten):
         return None if ends is None else (ends - timezone.localdate()).days
 
     @property
+    def dose(self) -> dosing.Dose:
+        return dosing.Dose(
+            amount=self.strength_amount,
+            unit=self.strength_unit,
+            per_dose=self.units_per_dose,
+            per_day=self.doses_per_day,
+        )
+
+    @property
+    def daily_dose(self):
+        """The total daily dose (strength x quantity per dose x doses a day), or None."""
+        return self.dose.daily
+
+    @property
     def dose_summary(self) -> str:
         """Strength, directions and frequency in one line, as a change records them."""
         parts = [self.strength, self.directions, self.frequency]
@@ -311,7 +351,7 @@ class Medication(FixedOnceWritten):
             raise ValidationError({"stop_date": "An active medication has no stop date."})
 
 
-class MedicationChange(FixedOnceWritten):
+class MedicationChange(EnteredInError, FixedOnceWritten):
     class Kind(models.TextChoices):
         START = "start", "Started"
         INCREASE = "increase", "Dose increased"
@@ -327,6 +367,13 @@ class MedicationChange(FixedOnceWritten):
     from_value = models.CharField(max_length=200, blank=True)
     to_value = models.CharField(max_length=200, blank=True)
     reason = models.TextField(blank=True)
+    # The total daily dose before and after, in ``dose_unit``, when both are known.
+    daily_dose_before = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    daily_dose_after = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    dose_unit = models.CharField(max_length=10, choices=DoseUnit.choices, blank=True)
+    # What a dose change replaced (strength, directions, frequency and the numbers), so
+    # that marking it entered in error puts the dose back as it was.
+    previous_dose = models.JSONField(default=dict, blank=True, editable=False)
     switched_to = models.ForeignKey(
         Medication, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -339,6 +386,75 @@ class MedicationChange(FixedOnceWritten):
 
     def __str__(self) -> str:
         return f"Medication change #{self.pk} ({self.kind}) of {self.effective_on:%Y-%m-%d}"
+
+
+class PlannedStep(FixedOnceWritten):
+    """One step of a planned titration or taper: the dose the medication takes on its
+    date. The prescriber plans the steps ahead; a daily task makes each take effect on
+    its date, exactly once (a conditional claim), as an INCREASE or DECREASE change
+    (``change``), which the check-in reminders count like any change. Steps not yet in
+    effect can be changed or cancelled; the therapist reads the plan under the release
+    (category medications, like the medication)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DONE = "done", "Took effect"
+        CANCELLED = "cancelled", "Cancelled"
+        NOT_APPLIED = "not_applied", "Could not take effect"
+
+    medication = models.ForeignKey(
+        Medication, on_delete=models.PROTECT, related_name="planned_steps"
+    )
+    planned_on = models.DateField("takes effect on")
+    strength = models.CharField(max_length=60)
+    directions = models.CharField("dose and directions", max_length=200)
+    frequency = models.CharField(max_length=60, blank=True)
+    units_per_dose = units_per_dose_field()
+    doses_per_day = doses_per_day_field()
+    daily_dose = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    dose_unit = models.CharField(max_length=10, choices=DoseUnit.choices, blank=True)
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    # Why a step could not take effect (the medication changed meanwhile); no PHI.
+    outcome = models.CharField(max_length=300, blank=True)
+    change = models.OneToOneField(
+        MedicationChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="planned_step",
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["planned_on", "pk"]
+        indexes = [
+            models.Index(fields=["status", "planned_on"]),
+            models.Index(fields=["medication", "planned_on"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medication", "planned_on"],
+                condition=models.Q(status="planned"),
+                name="planned_step_one_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Planned step #{self.pk} of {self.planned_on:%Y-%m-%d} ({self.status})"
+
+    @property
+    def dose_summary(self) -> str:
+        parts = [self.strength, self.directions, self.frequency]
+        return " · ".join(part.strip() for part in parts if part and part.strip())
+
+    @property
+    def daily_display(self) -> str:
+        return dosing.daily_display(
+            self.daily_dose.normalize() if self.daily_dose is not None else None, self.dose_unit
+        )
 
 
 class RefillRequest(FixedOnceWritten):
@@ -411,6 +527,13 @@ class MedicationChangeUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
+class PlannedStepUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(PlannedStep, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
 class RefillRequestUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(RefillRequest, on_delete=models.CASCADE)
 
@@ -420,7 +543,7 @@ class RefillRequestUserObjectPermission(UserObjectPermissionBase):
 
 auditlog.register(FormularyEntry)
 # Clinical values are masked in the change log: it keeps who changed which field when,
-# without becoming a second copy of the medication list.
+# without becoming a second copy of the medication list (the dose numbers too).
 MEDICATION_CLINICAL_FIELDS = [
     "name",
     "strength",
@@ -429,7 +552,12 @@ MEDICATION_CLINICAL_FIELDS = [
     "frequency",
     "formulary_entry",
     "controlled_schedule",
+    "strength_amount",
+    "strength_unit",
+    "units_per_dose",
+    "doses_per_day",
 ]
+CHANGE_DOSE_FIELDS = ["daily_dose_before", "daily_dose_after", "dose_unit", "previous_dose"]
 auditlog.register(
     Medication,
     m2m_fields={"observations"},
@@ -438,7 +566,28 @@ auditlog.register(
 )
 auditlog.register(
     MedicationChange,
-    mask_fields=["from_value", "to_value", "reason"],
+    mask_fields=[
+        "from_value",
+        "to_value",
+        "reason",
+        *CHANGE_DOSE_FIELDS,
+        *ENTERED_IN_ERROR_TEXT_FIELDS,
+    ],
+    mask_callable="releases.audit.redact",
+)
+auditlog.register(
+    PlannedStep,
+    mask_fields=[
+        "strength",
+        "directions",
+        "frequency",
+        "units_per_dose",
+        "doses_per_day",
+        "daily_dose",
+        "dose_unit",
+        "reason",
+        "outcome",
+    ],
     mask_callable="releases.audit.redact",
 )
 auditlog.register(

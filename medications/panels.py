@@ -31,7 +31,8 @@ def medication_panel(request, patient) -> Panel | None:
         )
     )
     readable = selectors.attach_readable_medications(request.user, refills)
-    gate.record_reads(request.user, [*medications, *refills, *readable])
+    planned = selectors.attach_planned_steps(request.user, medications)
+    gate.record_reads(request.user, [*medications, *refills, *readable, *planned])
     context = {
         "patient": patient,
         "medications": medications,

@@ -14,7 +14,7 @@ from cases.models import Case, Clinician, Observation, ObservationReview, Patien
 from releases import gate
 from releases.selectors import NO_RELEASE, ReleaseState, release_states
 
-from .models import Medication, MedicationChange, RefillRequest
+from .models import Medication, MedicationChange, PlannedStep, RefillRequest
 
 Kind = MedicationChange.Kind
 # Changes after which a shift in the patient is looked for (a fill or an update of the
@@ -46,7 +46,7 @@ def current_medications(user, patient: Patient) -> QuerySet[Medication]:
         gate.visible(
             user,
             MedicationChange,
-            MedicationChange.objects.filter(
+            MedicationChange.objects.in_effect().filter(
                 Q(medication=OuterRef("pk")) | Q(switched_to=OuterRef("pk")),
                 kind__in=SHIFT_KINDS,
             ),
@@ -112,25 +112,70 @@ def medication_timeline(user, patient: Patient) -> list[TimelineEntry]:
     """The patient's medication changes the user may read, as timeline entries. Starts,
     dose changes, switches and stops are marked as shifts (``extra["shift"]``), so the
     patient page can show how long after one each observation was made."""
-    entries = []
-    for change in changes_visible_to(user, patient=patient):
-        medication_ids = {change.medication_id}
-        if change.switched_to_id:
-            medication_ids.add(change.switched_to_id)
-        entries.append(
-            TimelineEntry(
-                when=change.effective_on,
-                kind="medication-change",
-                template="medications/_timeline_change.html",
-                obj=change,
-                extra={
-                    "shift": change.kind in SHIFT_KINDS,
-                    "medication_ids": medication_ids,
-                    "label": change_label(change),
-                },
-            )
+    return [_change_entry(change) for change in changes_visible_to(user, patient=patient)]
+
+
+def _change_entry(change: MedicationChange) -> TimelineEntry:
+    """A change as a timeline entry: a shift (starts, dose changes, switches and stops)
+    that observations count their days from, unless it was entered in error (it stays
+    on the timeline, struck through)."""
+    medication_ids = {change.medication_id}
+    if change.switched_to_id:
+        medication_ids.add(change.switched_to_id)
+    return TimelineEntry(
+        when=change.effective_on,
+        kind="medication-change",
+        template="medications/_timeline_change.html",
+        obj=change,
+        extra={
+            "shift": change.kind in SHIFT_KINDS and not change.is_entered_in_error,
+            "in_error": change.is_entered_in_error,
+            "medication_ids": medication_ids,
+            "label": change_label(change),
+        },
+    )
+
+
+# --- planned steps ----------------------------------------------------------------------
+
+
+def planned_steps_visible_to(
+    user, *, patient: Patient | None = None, medication: Medication | None = None
+) -> QuerySet[PlannedStep]:
+    """Steps of planned titrations and tapers not yet in effect that the user may read
+    now, in date order, with their medication."""
+    queryset = PlannedStep.objects.filter(status=PlannedStep.Status.PLANNED).select_related(
+        "medication__patient", "author__clinician"
+    )
+    if patient is not None:
+        queryset = queryset.filter(medication__patient=patient)
+    if medication is not None:
+        queryset = queryset.filter(medication=medication)
+    return gate.visible(user, PlannedStep, queryset).order_by("planned_on", "pk")
+
+
+def attach_planned_steps(user, medications: list[Medication]) -> list[PlannedStep]:
+    """Set ``medication.planned`` (its steps still planned that the user may read) on
+    each medication; one query. Returns the steps, to record as read."""
+    steps = list(planned_steps_visible_to(user).filter(medication__in=[m.pk for m in medications]))
+    for medication in medications:
+        medication.planned = [step for step in steps if step.medication_id == medication.pk]
+    return steps
+
+
+def planned_timeline(user, patient: Patient) -> list[TimelineEntry]:
+    """The patient's planned steps the user may read, as timeline entries (in the
+    future; no observation counts its days from a step before it takes effect)."""
+    return [
+        TimelineEntry(
+            when=step.planned_on,
+            kind="planned-step",
+            template="medications/_timeline_planned.html",
+            obj=step,
+            extra={"shift": False, "label": f"{step.medication.name}: planned {step.strength}"},
         )
-    return entries
+        for step in planned_steps_visible_to(user, patient=patient)
+    ]
 
 
 # --- refill requests ------------------------------------------------------------------
@@ -217,42 +262,33 @@ def review_queue(user, *, limit: int = REVIEW_PAGE_SIZE) -> tuple[list[ReviewGro
     observations = list(queue[:limit])
     total = observations[0].queue_total if observations else 0
     patient_ids = {observation.case.patient_id for observation in observations}
-    changes = list(
-        changes_visible_to(user)
-        .filter(medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS)
-        .order_by("effective_on", "created_at")
-    )
-    # Each observation looks only at its own patient's changes (a dict, not a scan of all).
-    changes_of: dict[int, list[MedicationChange]] = {}
-    for change in changes:
-        changes_of.setdefault(change.medication.patient_id, []).append(change)
-    groups: dict[int, ReviewGroup] = {}
+    # Which change each observation follows is the timeline's rule
+    # (``cases.selectors.place_after_changes``), applied to each patient's entries.
+    entries_of: dict[int, list[TimelineEntry]] = {}
+    for change in changes_visible_to(user).filter(
+        medication__patient_id__in=patient_ids, kind__in=SHIFT_KINDS
+    ):
+        entries_of.setdefault(change.medication.patient_id, []).append(_change_entry(change))
+    placed = []
     for observation in observations:
-        observation.after_change = _latest_change_before(
-            observation, changes_of.get(observation.case.patient_id, [])
+        entry = TimelineEntry(
+            when=observation.observed_on,
+            kind="observation",
+            template="",
+            obj=observation,
+            extra={"medication_ids": {m.pk for m in observation.readable_medications}},
         )
+        entries_of.setdefault(observation.case.patient_id, []).append(entry)
+        placed.append(entry)
+    for entries in entries_of.values():
+        case_selectors.place_after_changes(entries)
+    groups: dict[int, ReviewGroup] = {}
+    for entry in placed:
+        observation = entry.obj
+        observation.after_change = entry.extra.get("after_change")
         patient = observation.case.patient
         groups.setdefault(patient.pk, ReviewGroup(patient=patient)).observations.append(observation)
     return list(groups.values()), total
-
-
-def _latest_change_before(observation: Observation, changes: list[MedicationChange]) -> dict | None:
-    """The latest of the patient's ``changes`` (in date order) on or before the observation."""
-    linked = {medication.pk for medication in observation.readable_medications}
-    best = None
-    for change in changes:
-        if change.effective_on > observation.observed_on:
-            break
-        ids = {change.medication_id, change.switched_to_id}
-        if not linked or linked & ids:
-            best = change
-    if best is None:
-        return None
-    return {
-        "days": (observation.observed_on - best.effective_on).days,
-        "change": best,
-        "label": change_label(best),
-    }
 
 
 def review_records(groups: list[ReviewGroup]) -> list:
@@ -338,17 +374,20 @@ def caseload(user) -> list[CaseloadRow]:
         return []
     ids = list(rows)
     if role == Clinician.Role.THERAPIST:
-        observations = Observation.objects.filter(author=user, case__patient_id__in=ids)
+        observations = Observation.objects.in_effect().filter(author=user, case__patient_id__in=ids)
     else:
         observations = gate.visible(
             user,
             Observation,
-            Observation.objects.filter(case__patient_id__in=ids, shared=True).exclude(author=user),
+            Observation.objects.in_effect()
+            .filter(case__patient_id__in=ids, shared=True)
+            .exclude(author=user),
         )
     for row in observations.order_by().values("case__patient_id").annotate(last=Max("observed_on")):
         rows[row["case__patient_id"]].last_observation_on = row["last"]
     changes = (
         changes_visible_to(user)
+        .in_effect()
         .filter(medication__patient_id__in=ids, kind__in=SHIFT_KINDS)
         .order_by()
         .values("medication__patient_id")
@@ -383,7 +422,8 @@ def caseload(user) -> list[CaseloadRow]:
             )
         )
         questions = (
-            Observation.objects.filter(author=user, shared=True, case__patient_id__in=ids)
+            Observation.objects.in_effect()
+            .filter(author=user, shared=True, case__patient_id__in=ids)
             .exclude(question="")
             .filter(unreviewed)
             .values("case__patient_id")

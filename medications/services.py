@@ -20,17 +20,22 @@ active now (``gate.grants_for_new_object``).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TypedDict, Unpack
 
+from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from carecollab.posting import refusal_text
+from cases import services as case_services
 from cases.models import CareTeamMember, Clinician, Patient
 from releases import gate
 
-from . import formulary
-from .models import FormularyEntry, Medication, MedicationChange, RefillRequest
+from . import dosing, formulary
+from .models import FormularyEntry, Medication, MedicationChange, PlannedStep, RefillRequest
 
 Kind = MedicationChange.Kind
 Role = Clinician.Role
@@ -52,6 +57,8 @@ class Prescription(TypedDict, total=False):
     route: str
     frequency: str
     controlled_schedule: str | None
+    units_per_dose: Decimal | None
+    doses_per_day: Decimal | None
     quantity: int | None
     days_supply: int | None
     refills_left: int | None
@@ -155,7 +162,12 @@ def _write_change(
     to_value: str = "",
     reason: str = "",
     switched_to: Medication | None = None,
+    dose_before: dosing.Dose | None = None,
+    dose_after: dosing.Dose | None = None,
 ) -> MedicationChange:
+    before = dose_before.daily if dose_before else None
+    after = dose_after.daily if dose_after else None
+    unit = next((d.unit for d in (dose_after, dose_before) if d and d.daily is not None), "")
     change = MedicationChange(
         medication=medication,
         kind=kind,
@@ -165,10 +177,98 @@ def _write_change(
         to_value=to_value[:200],
         reason=reason.strip(),
         switched_to=switched_to,
+        daily_dose_before=before,
+        daily_dose_after=after,
+        dose_unit=unit,
     )
     change.full_clean()
     change.save()
     return change
+
+
+DOSE_NUMBER_FIELDS = ["strength_amount", "strength_unit", "units_per_dose", "doses_per_day"]
+
+
+def _set_dose_numbers(
+    medication: Medication,
+    *,
+    units_per_dose: Decimal | None = None,
+    doses_per_day: Decimal | None = None,
+    fallback: dosing.Dose | None = None,
+) -> dosing.Dose:
+    """Set the medication's dose numbers from its strength, directions and frequency and
+    the numbers given, refusing numbers the text contradicts. What is neither given nor
+    read from the text stays as ``fallback`` says (the dose on file, for a change)."""
+    read = dosing.dose_from_text(medication.strength, medication.directions, medication.frequency)
+    errors = {}
+    if units_per_dose is not None and read.per_dose not in (None, units_per_dose):
+        errors["units_per_dose"] = (
+            f"The directions say {dosing.number(read.per_dose)} per dose: make the quantity "
+            "per dose and the directions agree."
+        )
+    if doses_per_day is not None and read.per_day not in (None, doses_per_day):
+        errors["doses_per_day"] = (
+            f"The directions or the frequency say {dosing.number(read.per_day)} a day: make "
+            "the doses a day and the directions agree."
+        )
+    if errors:
+        raise ValidationError(errors)
+    per_dose = next((v for v in (units_per_dose, read.per_dose) if v is not None), None)
+    per_day = next((v for v in (doses_per_day, read.per_day) if v is not None), None)
+    if fallback is not None:
+        per_dose = fallback.per_dose if per_dose is None else per_dose
+        per_day = fallback.per_day if per_day is None else per_day
+    medication.strength_amount = read.amount
+    medication.strength_unit = read.unit
+    medication.units_per_dose = per_dose
+    medication.doses_per_day = per_day
+    return medication.dose
+
+
+def _check_dose_change(kind: str, before: dosing.Dose, after: dosing.Dose) -> None:
+    """An increase raises the total daily dose, a decrease lowers it, in the unit the
+    medication is counted in. Applies only when the dose on file is structured."""
+    if before.daily is None:
+        return
+    now = before.daily_display
+    if after.amount is None:
+        raise ValidationError(
+            {
+                "strength": f"Give the strength as an amount and a unit, for example 100 "
+                f"{before.unit}: the change is checked against the current {now}."
+            }
+        )
+    if after.unit != before.unit:
+        raise ValidationError(
+            {
+                "strength": f"This medication is counted in {before.unit}: give the new "
+                f"strength in {before.unit} too."
+            }
+        )
+    if after.per_dose is None:
+        raise ValidationError({"units_per_dose": "Say how many are taken each time."})
+    if after.per_day is None:
+        raise ValidationError({"doses_per_day": "Say how many times a day."})
+    new = after.daily_display
+    if after.daily == before.daily:
+        raise ValidationError(
+            f"The new dose is the same as the current one ({now}): a dose change must "
+            "change the total daily dose."
+        )
+    if kind == Kind.INCREASE and after.daily < before.daily:
+        raise ValidationError(
+            {
+                "kind": f"An increase must raise the total daily dose: it is {now} now and "
+                f"would be {new}. Choose 'Decrease the dose', or correct the new dose."
+            }
+        )
+    if kind == Kind.DECREASE and after.daily > before.daily:
+        raise ValidationError(
+            {
+                "kind": f"A decrease must lower the total daily dose: it is {now} now and "
+                f"would be {new}. Choose 'Increase the dose', or correct the new dose."
+            }
+        )
 
 
 def _save(medication: Medication, fields: list[str]) -> None:
@@ -187,6 +287,8 @@ def _new_medication(*, patient: Patient, author, fields: dict, **attributes) -> 
         name=fields.pop("name", ""),
         controlled_schedule=fields.pop("controlled_schedule", None),
     )
+    units_per_dose = fields.pop("units_per_dose", None)
+    doses_per_day = fields.pop("doses_per_day", None)
     medication = Medication(
         patient=patient,
         recorded_by=author,
@@ -196,6 +298,7 @@ def _new_medication(*, patient: Patient, author, fields: dict, **attributes) -> 
         **fields,
         **attributes,
     )
+    _set_dose_numbers(medication, units_per_dose=units_per_dose, doses_per_day=doses_per_day)
     medication.full_clean()
     if _duplicate_active(patient, medication.name):
         raise ValidationError(
@@ -241,6 +344,7 @@ def medication_start(
         effective_on=start_date,
         to_value=medication.dose_summary,
         reason=reason,
+        dose_after=medication.dose,
     )
     gate.grants_for_new_object(medication)
     gate.grants_for_new_object(change)
@@ -278,10 +382,15 @@ def medication_change_dose(
     strength: str,
     directions: str,
     frequency: str | None = None,
+    units_per_dose: Decimal | None = None,
+    doses_per_day: Decimal | None = None,
     effective_on: dt.date | None = None,
     reason: str = "",
 ) -> MedicationChange:
-    """The prescriber raises or lowers the dose (an INCREASE or DECREASE change)."""
+    """The prescriber raises or lowers the dose (an INCREASE or DECREASE change). An
+    increase must raise the total daily dose and a decrease lower it, in the medication's
+    unit (when the dose on file is structured); the directions are restated when the
+    strength changes."""
     medication = Medication.objects.select_for_update().get(pk=medication.pk)
     if kind not in (Kind.INCREASE, Kind.DECREASE):
         raise ValidationError({"kind": "Choose increase or decrease."})
@@ -291,25 +400,151 @@ def medication_change_dose(
     _require_active(medication)
     effective_on = effective_on or timezone.localdate()
     _check_effective_on(medication, effective_on, "effective_on")
-    before = medication.dose_summary
+    change = _apply_dose(
+        medication,
+        author=author,
+        kind=kind,
+        effective_on=effective_on,
+        reason=reason,
+        strength=strength,
+        directions=directions,
+        frequency=frequency,
+        units_per_dose=units_per_dose,
+        doses_per_day=doses_per_day,
+    )
+    gate.grants_for_new_object(change)
+    return change
+
+
+def _apply_dose(
+    medication: Medication,
+    *,
+    author,
+    kind: str,
+    effective_on: dt.date,
+    reason: str,
+    strength: str,
+    directions: str,
+    frequency: str | None,
+    units_per_dose: Decimal | None,
+    doses_per_day: Decimal | None,
+) -> MedicationChange:
+    """Set a new dose on a locked medication after the rules of a dose change, and write
+    its change (the caller checked who and when)."""
+    before_summary = medication.dose_summary
+    before = medication.dose
+    previous = _dose_fields(medication)
+    old_strength, old_directions = medication.strength, medication.directions
     medication.strength = strength.strip()
     medication.directions = directions.strip()
     if frequency is not None:
         medication.frequency = frequency.strip()
-    if medication.dose_summary == before:
+    after = _set_dose_numbers(
+        medication, units_per_dose=units_per_dose, doses_per_day=doses_per_day, fallback=before
+    )
+    if medication.dose_summary == before_summary and after.daily == before.daily:
         raise ValidationError("The new dose is the same as the current one.")
-    _save(medication, ["strength", "directions", "frequency"])
+    _check_dose_change(kind, before, after)
+    strength_changed = (after.amount, after.unit) != (before.amount, before.unit) or (
+        after.amount is None and medication.strength.lower() != old_strength.lower()
+    )
+    if strength_changed and medication.directions.lower() == old_directions.lower():
+        raise ValidationError(
+            {
+                "directions": "The strength changed: restate the directions for the new "
+                "dose (they still read as they did for the old one)."
+            }
+        )
+    _save(medication, DOSE_TEXT_FIELDS + DOSE_NUMBER_FIELDS)
     change = _write_change(
         medication=medication,
         kind=kind,
         author=author,
         effective_on=effective_on,
-        from_value=before,
+        from_value=before_summary,
         to_value=medication.dose_summary,
         reason=reason,
+        dose_before=before,
+        dose_after=after,
     )
-    gate.grants_for_new_object(change)
+    change.previous_dose = previous
+    change.save(update_fields=["previous_dose"])
     return change
+
+
+DOSE_TEXT_FIELDS = ["strength", "directions", "frequency"]
+
+
+def _dose_fields(medication: Medication) -> dict:
+    """The dose of a medication as JSON (what a dose change replaces)."""
+    values = {name: getattr(medication, name) for name in DOSE_TEXT_FIELDS + DOSE_NUMBER_FIELDS}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+
+
+# --- entered in error -------------------------------------------------------------------
+
+# The kinds that can be taken back: a dose change (the dose returns to what it was).
+# A start, a switch or a stop changes the list itself: stop or start a medication instead.
+UNDOABLE_KINDS = (Kind.INCREASE, Kind.DECREASE)
+
+
+def may_mark_change_in_error(change: MedicationChange, user) -> bool:
+    """Who may mark a medication change entered in error: its author, or the medication's
+    prescriber."""
+    prescriber = change.medication.prescriber
+    return user.is_active and user.pk in (change.author_id, prescriber and prescriber.user_id)
+
+
+@transaction.atomic
+def medication_change_mark_entered_in_error(
+    *, change: MedicationChange, author, reason: str
+) -> MedicationChange:
+    """Its author (or the medication's prescriber) marks a dose change entered in error:
+    it stays in the history, struck through, no longer counts, and the dose is back as
+    it was before it. Only the latest dose change in effect can be taken back."""
+    change = MedicationChange.objects.select_for_update().get(pk=change.pk)
+    medication = Medication.objects.select_for_update().get(pk=change.medication_id)
+    change.medication = medication
+    if not may_mark_change_in_error(change, author):
+        raise PermissionDenied("Only who wrote the change, or the prescriber, takes it back.")
+    if change.kind not in UNDOABLE_KINDS:
+        raise ValidationError(
+            "Only a dose change can be marked entered in error: stop a medication started "
+            "by mistake, or switch back."
+        )
+    _require_active(medication)
+    later = (
+        medication.changes.in_effect()
+        .filter(kind__in=UNDOABLE_KINDS)
+        .filter(
+            Q(effective_on__gt=change.effective_on)
+            | Q(effective_on=change.effective_on, created_at__gt=change.created_at)
+        )
+        .exclude(pk=change.pk)
+    )
+    if later.exists():
+        raise ValidationError(
+            "A later dose change is in effect: mark that one entered in error first."
+        )
+    case_services.mark_entered_in_error(change, by=author, reason=reason)
+    previous = change.previous_dose or _dose_from_summary(change.from_value)
+    for name in DOSE_TEXT_FIELDS:
+        setattr(medication, name, previous.get(name, ""))
+    medication.strength_unit = previous.get("strength_unit") or ""
+    for name in ("strength_amount", "units_per_dose", "doses_per_day"):
+        value = previous.get(name)
+        setattr(medication, name, None if value in (None, "") else Decimal(value))
+    if not change.previous_dose:
+        _set_dose_numbers(medication)
+    _save(medication, DOSE_TEXT_FIELDS + DOSE_NUMBER_FIELDS)
+    return change
+
+
+def _dose_from_summary(summary: str) -> dict:
+    """A dose from a change's written value ('50 mg · 1 tablet · once daily'), for
+    changes written before ``previous_dose`` was kept."""
+    parts = (summary.split(" · ") + ["", "", ""])[:3]
+    return dict(zip(DOSE_TEXT_FIELDS, parts, strict=True))
 
 
 @transaction.atomic
@@ -360,6 +595,7 @@ def medication_switch(
         switched_to=replacement,
     )
     _close_open_requests(medication, author, "The medication was switched")
+    _cancel_steps(_planned(medication), "The medication was switched.")
     gate.grants_for_new_object(replacement)
     gate.grants_for_new_object(change)
     return replacement
@@ -445,8 +681,10 @@ def medication_stop(
         effective_on=stopped_on,
         from_value=before,
         reason=reason,
+        dose_before=medication.dose,
     )
     _close_open_requests(medication, author, "The medication was stopped")
+    _cancel_steps(_planned(medication), "The medication was stopped.")
     gate.grants_for_new_object(change)
     return change
 
@@ -546,7 +784,11 @@ def medication_report_update(
         setattr(medication, name, fields[name])
     if "name" in changed and _duplicate_active(medication.patient, medication.name, medication.pk):
         raise ValidationError({"name": "This medication is already on the active list."})
-    _save(medication, changed)
+    saved = list(changed)
+    if {"strength", "directions", "frequency"} & set(changed):
+        _set_dose_numbers(medication)
+        saved += DOSE_NUMBER_FIELDS
+    _save(medication, saved)
 
     def describe(values: dict) -> str:
         labels = {name: Medication._meta.get_field(name).verbose_name for name in changed}
@@ -672,3 +914,228 @@ def refill_request_decline(*, refill_request: RefillRequest, handler, reason: st
     request.full_clean()
     request.save(update_fields=["status", "handled_by", "handled_at", "decline_reason"])
     return request
+
+
+# --- planned titrations and tapers ------------------------------------------------------
+
+
+class StepPlan(TypedDict, total=False):
+    """One step of a plan, as the prescriber says it."""
+
+    planned_on: dt.date
+    strength: str
+    directions: str
+    frequency: str
+    units_per_dose: Decimal | None
+    doses_per_day: Decimal | None
+
+
+STEP_FIELDS = tuple(StepPlan.__annotations__)
+# How far ahead a step may be planned.
+PLAN_HORIZON_DAYS = 366
+
+
+def _check_plan(medication: Medication, steps: list[PlannedStep]) -> None:
+    """Check the planned steps in date order, each against the dose before it (the
+    medication's now, then the previous step's), by the rules of a dose change; sets
+    each step's numbers. A plan needs the dose as numbers: an increase or a decrease is
+    then never a guess."""
+    today = timezone.localdate()
+    if medication.daily_dose is None:
+        raise ValidationError(
+            "The current dose is not on file as numbers (strength, quantity per dose, doses "
+            "a day): change the dose once, then plan the steps."
+        )
+    scratch = Medication(**{name: getattr(medication, name) for name in DOSE_TEXT_FIELDS})
+    for name in DOSE_NUMBER_FIELDS:
+        setattr(scratch, name, getattr(medication, name))
+    seen: set[dt.date] = set()
+    for step in sorted(steps, key=lambda s: s.planned_on):
+        label = f"The step of {step.planned_on:%Y-%m-%d}"
+        if step.planned_on <= today:
+            raise ValidationError(f"{label} is not in the future: plan from tomorrow on.")
+        if step.planned_on > today + dt.timedelta(days=PLAN_HORIZON_DAYS):
+            raise ValidationError(f"{label} is more than a year ahead.")
+        if step.planned_on in seen:
+            raise ValidationError(f"Two steps are planned on {step.planned_on:%Y-%m-%d}.")
+        seen.add(step.planned_on)
+        before, old_strength, old_directions = scratch.dose, scratch.strength, scratch.directions
+        scratch.strength, scratch.directions = step.strength.strip(), step.directions.strip()
+        scratch.frequency = step.frequency.strip()
+        try:
+            after = _set_dose_numbers(
+                scratch,
+                units_per_dose=step.units_per_dose,
+                doses_per_day=step.doses_per_day,
+                fallback=before,
+            )
+            kind = Kind.INCREASE if (after.daily or 0) > before.daily else Kind.DECREASE
+            _check_dose_change(kind, before, after)
+        except ValidationError as error:
+            raise ValidationError(f"{label}: {' '.join(error.messages)}") from None
+        if old_strength.lower() != scratch.strength.lower() and (
+            old_directions.lower() == scratch.directions.lower()
+        ):
+            raise ValidationError(
+                f"{label}: the strength changes, so restate the directions for it."
+            )
+        step.strength, step.directions, step.frequency = (
+            scratch.strength,
+            scratch.directions,
+            scratch.frequency,
+        )
+        step.units_per_dose, step.doses_per_day = after.per_dose, after.per_day
+        step.daily_dose, step.dose_unit = after.daily, after.unit
+
+
+def _planned(medication: Medication) -> list[PlannedStep]:
+    return list(
+        PlannedStep.objects.select_for_update()
+        .filter(medication=medication, status=PlannedStep.Status.PLANNED)
+        .order_by("planned_on")
+    )
+
+
+def _plan_access(medication: Medication, author, action: str) -> Medication:
+    medication = Medication.objects.select_for_update().get(pk=medication.pk)
+    _require_on_team(medication.patient, author, Role.PRESCRIBER, action)
+    _require_author(medication, author, action)
+    _require_prescribed(medication)
+    _require_active(medication)
+    return medication
+
+
+@transaction.atomic
+def medication_plan_steps(
+    *, medication: Medication, author, steps: list[StepPlan], reason: str = ""
+) -> list[PlannedStep]:
+    """The prescriber plans a titration or a taper: steps (date, dose, directions), each
+    checked against the dose before it, that take effect on their dates. Added to the
+    steps already planned."""
+    medication = _plan_access(medication, author, "plans its doses")
+    if not steps:
+        raise ValidationError("Plan at least one step: its date, strength and directions.")
+    unknown = {name for step in steps for name in step} - set(STEP_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown step fields: {sorted(unknown)}")
+    new = [
+        PlannedStep(
+            medication=medication,
+            author=author,
+            reason=reason.strip(),
+            **{"frequency": "", **step},
+        )
+        for step in steps
+    ]
+    _check_plan(medication, _planned(medication) + new)
+    for step in new:
+        step.full_clean()
+        step.save()
+        gate.grants_for_new_object(step)
+    return new
+
+
+@transaction.atomic
+def planned_step_change(*, step: PlannedStep, author, **fields: Unpack[StepPlan]) -> PlannedStep:
+    """The prescriber changes a step not yet in effect (the plan is checked again)."""
+    step = PlannedStep.objects.select_for_update().get(pk=step.pk)
+    medication = _plan_access(step.medication, author, "changes its plan")
+    if step.status != PlannedStep.Status.PLANNED:
+        raise ValidationError(f"This step is {step.get_status_display().lower()}.")
+    unknown = set(fields) - set(STEP_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown step fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(step, name, value)
+    others = [other for other in _planned(medication) if other.pk != step.pk]
+    _check_plan(medication, [*others, step])
+    step.updated_at = timezone.now()
+    step.full_clean()
+    step.save()
+    return step
+
+
+@transaction.atomic
+def planned_steps_cancel(*, medication: Medication, author, step: PlannedStep | None = None) -> int:
+    """The prescriber cancels one step not yet in effect, or all the remaining ones."""
+    medication = _plan_access(medication, author, "cancels its plan")
+    steps = _planned(medication)
+    if step is not None:
+        steps = [s for s in steps if s.pk == step.pk]
+        if not steps:
+            raise ValidationError("This step is no longer planned.")
+    return _cancel_steps(steps, "Cancelled by the prescriber.")
+
+
+def _cancel_steps(steps: list[PlannedStep], why: str) -> int:
+    now = timezone.now()
+    for step in steps:
+        step.status = PlannedStep.Status.CANCELLED
+        step.outcome = why
+        step.updated_at = now
+        step.save(update_fields=["status", "outcome", "updated_at"])
+    return len(steps)
+
+
+def planned_steps_due(today: dt.date | None = None) -> list[int]:
+    """Ids of the planned steps whose date has come (oldest first)."""
+    today = today or timezone.localdate()
+    return list(
+        PlannedStep.objects.filter(status=PlannedStep.Status.PLANNED, planned_on__lte=today)
+        .order_by("planned_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def planned_step_take_effect(*, step_id: int, today: dt.date | None = None) -> bool:
+    """Make one planned step take effect, once: a conditional claim (one UPDATE from
+    planned to done) decides which run does it, so a task that runs twice, or two
+    workers, write one change. The change is an INCREASE or DECREASE dated the step's
+    day, by the step's author, so the check-in reminders count it like any change. A
+    step the medication no longer allows (stopped, dose changed by hand to the same)
+    is marked as not applied, saying why. Returns whether a change was written."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        claimed = PlannedStep.objects.filter(
+            pk=step_id, status=PlannedStep.Status.PLANNED, planned_on__lte=today
+        ).update(status=PlannedStep.Status.DONE, updated_at=timezone.now())
+        if not claimed:
+            return False
+        step = PlannedStep.objects.select_related("author").get(pk=step_id)
+        medication = Medication.objects.select_for_update().get(pk=step.medication_id)
+        with set_actor(step.author):
+            try:
+                with transaction.atomic():
+                    change = _take_effect(step, medication)
+            except (ValidationError, PermissionDenied) as error:
+                step.status = PlannedStep.Status.NOT_APPLIED
+                step.outcome = refusal_text(error)[:300]
+                step.save(update_fields=["status", "outcome", "updated_at"])
+                return False
+            step.change = change
+            step.save(update_fields=["change", "updated_at"])
+    return True
+
+
+def _take_effect(step: PlannedStep, medication: Medication) -> MedicationChange:
+    # Still the medication's prescriber on the patient's care team, as when planned.
+    _require_on_team(medication.patient, step.author, Role.PRESCRIBER, "plans doses")
+    _require_active(medication)
+    current = medication.daily_dose
+    if current is None or step.daily_dose is None:
+        raise ValidationError("The dose on file is no longer numbers.")
+    kind = Kind.INCREASE if step.daily_dose > current else Kind.DECREASE
+    change = _apply_dose(
+        medication,
+        author=step.author,
+        kind=kind,
+        effective_on=step.planned_on,
+        reason=step.reason or "Planned step.",
+        strength=step.strength,
+        directions=step.directions,
+        frequency=step.frequency,
+        units_per_dose=step.units_per_dose,
+        doses_per_day=step.doses_per_day,
+    )
+    gate.grants_for_new_object(change)
+    return change

@@ -20,4 +20,13 @@ urlpatterns = [
     path("<int:pk>/fill/", views.medication_fill, name="fill"),
     path("<int:pk>/edit/", views.medication_edit, name="edit"),
     path("<int:pk>/refill/", views.refill_request_create, name="refill_request"),
+    path("<int:pk>/plan/", views.medication_plan, name="plan"),
+    path("<int:pk>/plan/cancel/", views.plan_cancel, name="plan_cancel"),
+    path("steps/<int:pk>/change/", views.planned_step_change, name="step_change"),
+    path("steps/<int:pk>/cancel/", views.planned_step_cancel, name="step_cancel"),
+    path(
+        "changes/<int:pk>/entered-in-error/",
+        views.change_entered_in_error,
+        name="change_entered_in_error",
+    ),
 ]

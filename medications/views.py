@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecollab.entered_in_error import entered_in_error_page
 from carecollab.posting import bind, next_url, run_action, run_service, submitted
 from cases import extensions
 from cases import selectors as case_selectors
@@ -18,7 +19,7 @@ from cases.models import Clinician
 from releases import gate
 
 from . import forms, selectors, services
-from .models import Medication, RefillRequest
+from .models import Medication, MedicationChange, PlannedStep, RefillRequest
 
 Role = Clinician.Role
 
@@ -58,16 +59,19 @@ def medication_detail(request, pk):
     observations = list(
         case_selectors.observations_visible_to(request.user).filter(medications=medication)[:30]
     )
+    planned = list(selectors.planned_steps_visible_to(request.user, medication=medication))
     for refill in refill_requests:
         refill.readable_medication = medication
-    gate.record_reads(request.user, [*changes, *refill_requests, *observations])
+    gate.record_reads(request.user, [*changes, *refill_requests, *observations, *planned])
     context = {
         "medication": medication,
         "patient": medication.patient,
         "changes": changes,
+        "planned": planned,
         "refill_requests": refill_requests,
         "observations": observations,
         "is_author": medication.recorded_by_id == request.user.pk,
+        "undoable_kinds": services.UNDOABLE_KINDS,
         "lead_days": medication.patient.clinic.controlled_refill_lead_days,
     }
     return render(request, "medications/medication_detail.html", context)
@@ -197,6 +201,108 @@ def medication_stop(request, pk):
         patient=medication.patient,
         medication=medication,
         intro="Open refill requests of this medication are closed with it.",
+    )
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def medication_plan(request, pk):
+    """Plan a titration or a taper: steps that take effect on their dates."""
+    medication = _own_medication(request, pk, patient_reported=False)
+    form = bind(forms.PlanForm, request, medication=medication)
+    if submitted(request, form) and run_service(
+        form,
+        services.medication_plan_steps,
+        medication=medication,
+        author=request.user,
+        steps=form.cleaned_data["steps"],
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(request, "Steps planned: each takes effect on its date.")
+        return redirect(medication)
+    planned = list(selectors.planned_steps_visible_to(request.user, medication=medication))
+    gate.record_reads(request.user, planned)
+    context = {"form": form, "medication": medication, "patient": medication.patient}
+    return render(request, "medications/plan_form.html", {**context, "planned": planned})
+
+
+def _own_step(request, pk) -> PlannedStep:
+    return gate.get_own_for_user(request.user, PlannedStep, pk)
+
+
+@prescriber_required
+@require_http_methods(["GET", "POST"])
+def planned_step_change(request, pk):
+    step = _own_step(request, pk)
+    initial = {name: getattr(step, name) for name in services.STEP_FIELDS}
+    form = bind(forms.StepForm, request, initial=initial)
+    if submitted(request, form) and run_service(
+        form, services.planned_step_change, step=step, author=request.user, **form.cleaned_data
+    ):
+        messages.success(request, "Planned step changed.")
+        return redirect("medications:detail", step.medication_id)
+    return _form_page(
+        request,
+        form,
+        title="Change a planned step",
+        submit="Save the step",
+        patient=step.medication.patient,
+        medication=step.medication,
+        intro="The plan is checked again: each step against the dose before it.",
+    )
+
+
+@prescriber_required
+@require_POST
+def planned_step_cancel(request, pk):
+    step = _own_step(request, pk)
+    run_action(
+        request,
+        services.planned_steps_cancel,
+        medication=step.medication,
+        author=request.user,
+        step=step,
+        success="Planned step cancelled.",
+    )
+    return redirect("medications:detail", step.medication_id)
+
+
+@prescriber_required
+@require_POST
+def plan_cancel(request, pk):
+    medication = _own_medication(request, pk, patient_reported=False)
+    run_action(
+        request,
+        services.planned_steps_cancel,
+        medication=medication,
+        author=request.user,
+        success="The remaining planned steps are cancelled.",
+    )
+    return redirect(medication)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def change_entered_in_error(request, pk):
+    change = gate.get_for_user(
+        request.user,
+        MedicationChange,
+        pk,
+        queryset=MedicationChange.objects.select_related(
+            "medication__patient", "medication__prescriber", "switched_to"
+        ),
+    )
+    if not services.may_mark_change_in_error(change, request.user):
+        raise gate.refuse(request.user, MedicationChange, pk, reason="not the author")
+    return entered_in_error_page(
+        request,
+        services.medication_change_mark_entered_in_error,
+        record={"change": change},
+        patient=change.medication.patient,
+        what=f"{change.effective_on:%Y-%m-%d} · {selectors.change_label(change)}",
+        back=reverse("medications:detail", args=[change.medication_id]),
+        consequence="The dose goes back to what it was before this change.",
+        success="Marked as entered in error; the dose is back as it was.",
     )
 
 

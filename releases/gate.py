@@ -44,7 +44,7 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
@@ -189,6 +189,72 @@ def covering_release(*, reader, author, patient, category: str, when=None) -> Su
         .values("pk")[:1]
     )
     return Subquery(releases, output_field=models.BigIntegerField())
+
+
+class InRows(Func):
+    """``(a, b, ...) IN (SELECT x, y, ...)``: whether a row of values is among the rows of
+    a query. PostgreSQL hashes the query's rows once, so matching many rows costs one
+    pass over each side, not a lookup per row."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, row: list, rows: QuerySet):
+        rows = rows.order_by()  # a set: no ORDER BY to sort
+        super().__init__(*row, Subquery(rows, output_field=models.BigIntegerField()))
+
+    def as_sql(self, compiler, connection, **extra):
+        *row, rows = self.source_expressions
+        parts, params = [], []
+        for expression in row:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params += expression_params
+        rows_sql, rows_params = compiler.compile(rows)
+        return f"({', '.join(parts)}) IN {rows_sql}", [*params, *rows_params]
+
+
+def readable_by(
+    model: type[models.Model], queryset: QuerySet, *, reader: str, when=None
+) -> QuerySet:
+    """The rows of ``queryset`` whose reader may read them at ``when`` (default: now).
+
+    Each row names its reader's user id in ``reader`` (a field or an annotation), so one
+    SQL query asks the rule of :func:`visible` for many (record, reader) pairs at once:
+    the reader is an active clinician (not a clinic admin) and either wrote the record,
+    or the record is shared, the reader is on its patient's care team, holds the grant
+    row, and a release active at ``when`` covers it. Every part is a set of id tuples
+    read once (releases, care teams, grants), matched by hashing, not a query per row;
+    the reminder sweeps ask it of every subject and recipient in one pass.
+    """
+    kind = kind_of(model)
+    when = when or timezone.now()
+    reader_id = F(reader)
+    patient_id = F(f"{kind.patient_path}_id")
+    author_id = F(f"{kind.author_field}_id")
+
+    covered = Q()
+    for category in kind.categories:
+        term = Q()
+        releases = InformationRelease.objects.active_at(when).covering(category)
+        for pairs in releases.reader_author_pairs():
+            term |= Q(InRows([reader_id, patient_id, author_id], pairs))
+        if kind.category_field:
+            term &= Q(**{kind.category_field: category})
+        covered |= term
+    clinicians = Clinician.objects.filter(user__is_active=True).exclude(
+        role=Clinician.Role.CLINIC_ADMIN
+    )
+    team = CareTeamMember.objects.reading().values_list("clinician__user_id", "case__patient_id")
+    readable = Q(InRows([reader_id, patient_id], team))
+    if kind.addressee_field:
+        readable |= Q(**{f"{kind.addressee_field}_id": reader_id})
+    grants = kind.permission_model.objects.values_list("user_id", "content_object_id")
+    granted = InRows([reader_id, F("pk")], grants)
+    own = Q(**{f"{kind.author_field}_id": reader_id})
+    return queryset.filter(
+        Q(**{f"{reader}__in": clinicians.values("user_id")}),
+        own | (kind.shared_q() & readable & Q(granted) & covered),
+    )
 
 
 def readers_of_new_record(author, patient, category: str, *, when=None) -> QuerySet:

@@ -8,6 +8,13 @@ was acted on (the observation was logged, the question answered, the refill aske
 for, a new release activated), the medication stopped, the recipient lost access. After
 the commit it enqueues one delivery task per pending row.
 
+**Set-based.** Each kind's rule is one SQL query of (subject, due date, recipient) rows:
+the candidates, their care team's recipients and the gate's rule
+(``releases.gate.readable_by``: the releases, care teams and grants in force, hashed
+once) together, never a query per subject or per recipient. One statement then inserts
+the new rows and finds the stale ones from those rows, without loading them into Python.
+A sweep runs the same number of queries for one patient as for thousands.
+
 **Delivery.** A delivery task claims its row with one conditional UPDATE
 (pending -> sending) and exits when that claims nothing; it creates the in-app
 notification (idempotent by the key ``reminder:<id>``) and marks the row sent in one

@@ -4,14 +4,25 @@ docstring for the rules in words). Evaluators only read; ``services`` writes the
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps as django_apps
-from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from cases import selectors as case_selectors
@@ -25,7 +36,6 @@ from ..models import Message, Reminder
 
 Kind = Reminder.Kind
 Status = Reminder.Status
-User = get_user_model()
 
 # Rows that still wait for their recipient (the due panel shows them; sweeps may
 # resolve them). A failed delivery is still due.
@@ -86,26 +96,24 @@ def patient_id_of(subject: models.Model) -> int:
     return value.pk
 
 
-@dataclass(frozen=True)
-class Due:
-    """One reminder that should exist: the unique key of a Reminder row."""
-
-    kind: str
-    subject_type: str
-    subject_id: int
-    due_on: dt.date
-    recipient_id: int
-
-
 @dataclass
 class Evaluation:
     """What one kind's evaluator found: the due reminders, and the subjects it judged
-    (None: every subject of its type; else the ids, for a sweep of some patients)."""
+    (None: every subject of its type; else the ids, for a sweep of some patients).
+
+    ``due`` is a query whose rows are (subject id, due date, recipient id): with the kind
+    and the subject type, the unique key of a Reminder row. The service inserts and
+    resolves from it in SQL, without loading the rows."""
 
     kind: str
     subject_type: str
-    due: set[Due]
+    due: QuerySet
     scope: set[int] | None
+
+    def due_sql(self) -> tuple[str, list]:
+        """SQL and parameters of the due rows: subject id, due date, recipient id."""
+        sql, params = self.due.query.sql_with_params()
+        return sql, list(params)
 
 
 # --- dates ----------------------------------------------------------------------------
@@ -132,69 +140,6 @@ def _days(value: str, default: str) -> list[int]:
     return [day for day in days if day > 0] or Clinic.parse_days(default)
 
 
-# --- who: care teams, clinic admins, the gate -------------------------------------------
-
-
-@dataclass
-class People:
-    """Active clinicians, by patient and case, of the patients a sweep looks at."""
-
-    by_patient: dict[int, dict[str, set[int]]]
-    by_case: dict[int, dict[str, set[int]]]
-    admins_by_clinic: dict[int, set[int]]
-
-
-def _people(patient_ids: set[int] | None) -> People:
-    # Reminders go to members of open cases (CareTeamQuerySet.reminding).
-    members = CareTeamMember.objects.reminding().filter(clinician__user__is_active=True)
-    if patient_ids is not None:
-        members = members.filter(case__patient_id__in=patient_ids)
-    by_patient: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    by_case: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for patient_id, case_id, role, user_id in members.values_list(
-        "case__patient_id", "case_id", "role_on_case", "clinician__user_id"
-    ):
-        by_patient[patient_id][role].add(user_id)
-        by_case[case_id][role].add(user_id)
-    admins: dict[int, set[int]] = defaultdict(set)
-    for clinic_id, user_id in case_selectors.active_clinicians(
-        role=Clinician.Role.CLINIC_ADMIN
-    ).values_list("clinic_id", "user_id"):
-        admins[clinic_id].add(user_id)
-    return People(by_patient, by_case, admins)
-
-
-def _clinicians(people: People, patient_id: int) -> set[int]:
-    team = people.by_patient.get(patient_id, {})
-    return set(team.get(CareTeamMember.RoleOnCase.PRESCRIBER, ())) | set(
-        team.get(CareTeamMember.RoleOnCase.THERAPIST, ())
-    )
-
-
-def _therapists(people: People, patient_id: int) -> set[int]:
-    return set(people.by_patient.get(patient_id, {}).get(CareTeamMember.RoleOnCase.THERAPIST, ()))
-
-
-def _readable(model: type[models.Model], wanted: dict[int, set[int]]) -> dict[int, set[int]]:
-    """subject id -> the candidate user ids that the gate lets read it now.
-
-    One query per user, whatever the number of subjects."""
-    by_user: dict[int, set[int]] = defaultdict(set)
-    for subject_id, user_ids in wanted.items():
-        for user_id in user_ids:
-            by_user[user_id].add(subject_id)
-    users = User.objects.select_related("clinician").in_bulk(list(by_user))
-    readable: dict[int, set[int]] = defaultdict(set)
-    for user_id, subject_ids in by_user.items():
-        user = users.get(user_id)
-        if user is None:
-            continue
-        visible = gate.visible(user, model, model._default_manager.filter(pk__in=subject_ids))
-        for subject_id in visible.values_list("pk", flat=True):
-            readable[subject_id].add(user_id)
-    return readable
-
-
 def _scope(subject_type: str, patient_ids: set[int] | None) -> set[int] | None:
     if patient_ids is None:
         return None
@@ -207,13 +152,64 @@ def _clinics() -> dict[int, Clinic]:
     return Clinic.objects.in_bulk()
 
 
+# --- who, in SQL: one row per subject and recipient ---------------------------------------
+
+CLINICIANS = [CareTeamMember.RoleOnCase.PRESCRIBER, CareTeamMember.RoleOnCase.THERAPIST]
+THERAPISTS = [CareTeamMember.RoleOnCase.THERAPIST]
+
+
+def _date(expression) -> ExpressionWrapper:
+    """Date arithmetic in SQL (a date plus or minus whole days is a date)."""
+    return ExpressionWrapper(expression, output_field=models.DateField())
+
+
+def _days_between(later, earlier) -> Func:
+    """Whole days from ``earlier`` to ``later`` (dates; SQL's date minus date)."""
+    return Func(
+        later,
+        earlier,
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=models.IntegerField(),
+    )
+
+
+def _with_team(queryset: QuerySet, cases: str, roles: list[str]) -> QuerySet:
+    """One row per subject and active clinician of ``roles`` on an open case of it
+    (``cases``: the path to the subject's cases, "patient__cases", or to its case,
+    "case"; "" for a case itself), with that clinician's user id as ``r_recipient``.
+
+    The conditions are one ``filter()`` so they hold for the same membership, and the
+    annotation reuses that join."""
+    prefix = f"{cases}__" if cases else ""
+    members = f"{prefix}care_team"
+    return queryset.filter(
+        **{
+            # Reminders go to members of open cases (CareTeamQuerySet.reminding).
+            f"{members}__in": CareTeamMember.objects.reminding(),
+            f"{members}__role_on_case__in": roles,
+            f"{members}__clinician__user__is_active": True,
+        }
+    ).annotate(r_recipient=F(f"{members}__clinician__user_id"))
+
+
+def _readable_rows(model: type[models.Model], rows: QuerySet) -> QuerySet:
+    """The (subject id, due date, recipient id) rows whose recipient may read the
+    subject now (the gate's rule, for every row in the same query)."""
+    readable = gate.readable_by(model, rows.order_by(), reader="r_recipient")
+    return readable.values_list("pk", "r_due_on", "r_recipient")
+
+
 # --- the evaluators: what is due today ----------------------------------------------------
 
 
 def evaluate_refill_due(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Active prescribed medications whose supply ends within the clinic's lead time."""
-    clinics = _clinics()
     requests = RefillRequest.objects.filter(medication=OuterRef("pk"))
+    lead = SqlCase(
+        When(~Q(controlled_schedule=""), then=F("patient__clinic__controlled_refill_lead_days")),
+        default=F("patient__clinic__refill_lead_days"),
+    )
     medications = (
         Medication.objects.filter(
             status=Medication.Status.ACTIVE,
@@ -221,342 +217,301 @@ def evaluate_refill_due(today: dt.date, patient_ids: set[int] | None = None) -> 
             last_fill_date__isnull=False,
             days_supply__gt=0,
         )
-        .annotate(
-            request_open=Exists(requests.filter(status=RefillRequest.Status.OPEN)),
-            request_sent=Exists(
+        .annotate(r_ends=_date(F("last_fill_date") + F("days_supply")))
+        .annotate(r_due_on=_date(F("r_ends") - lead))
+        .filter(r_due_on__lte=today, r_ends__gte=today - dt.timedelta(days=REFILL_OVERDUE_DAYS))
+        # A medication that stops before its supply ends needs no refill.
+        .filter(Q(stop_date__isnull=True) | Q(stop_date__gt=F("r_ends")) & Q(stop_date__gt=today))
+        .exclude(Exists(requests.filter(status=RefillRequest.Status.OPEN)))
+        .exclude(
+            Exists(
                 requests.filter(
                     status=RefillRequest.Status.SENT,
                     requested_at__date__gte=OuterRef("last_fill_date"),
                 )
-            ),
+            )
         )
-        .filter(request_open=False, request_sent=False)
     )
     if patient_ids is not None:
         medications = medications.filter(patient_id__in=patient_ids)
-    candidates: dict[int, tuple[int, dt.date]] = {}
-    for pk, patient_id, clinic_id, filled, supply, schedule, stop in medications.values_list(
-        "pk",
-        "patient_id",
-        "patient__clinic_id",
-        "last_fill_date",
-        "days_supply",
-        "controlled_schedule",
-        "stop_date",
-    ):
-        clinic = clinics[clinic_id]
-        ends = filled + dt.timedelta(days=supply)
-        lead = clinic.controlled_refill_lead_days if schedule else clinic.refill_lead_days
-        due_on = ends - dt.timedelta(days=lead)
-        if due_on > today or ends < today - dt.timedelta(days=REFILL_OVERDUE_DAYS):
-            continue
-        # A medication that stops before its supply ends needs no refill.
-        if stop is not None and (stop <= ends or stop <= today):
-            continue
-        candidates[pk] = (patient_id, due_on)
-    people = _people({patient_id for patient_id, _ in candidates.values()})
-    readable = _readable(
-        Medication,
-        {pk: _clinicians(people, patient_id) for pk, (patient_id, _) in candidates.items()},
-    )
-    due = {
-        Due(Kind.REFILL_DUE, MEDICATION, pk, due_on, user_id)
-        for pk, (_, due_on) in candidates.items()
-        for user_id in readable.get(pk, ())
-    }
+    due = _readable_rows(Medication, _with_team(medications, "patient__cases", CLINICIANS))
     return Evaluation(Kind.REFILL_DUE, MEDICATION, due, _scope(MEDICATION, patient_ids))
 
 
 def evaluate_late_refill(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Late controlled-substance refill requests, to explore with the patient."""
-    since = start_of_day(today - dt.timedelta(days=LATE_REFILL_WINDOW_DAYS))
     requests = RefillRequest.objects.filter(
-        late=True, requested_at__gte=since, requested_at__lt=start_of_day(today + dt.timedelta(1))
+        late=True,
+        requested_at__gte=start_of_day(today - dt.timedelta(days=LATE_REFILL_WINDOW_DAYS)),
+        requested_at__lt=start_of_day(today + dt.timedelta(1)),
     )
     if patient_ids is not None:
         requests = requests.filter(medication__patient_id__in=patient_ids)
-    candidates = {
-        pk: (patient_id, requested_at)
-        for pk, patient_id, requested_at in requests.values_list(
-            "pk", "medication__patient_id", "requested_at"
-        )
-    }
-    patients = {patient_id for patient_id, _ in candidates.values()}
-    people = _people(patients)
-    # Who has written about the patient since (the exploration may be private).
-    written: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
-    for patient_id, author_id, created_at in Observation.objects.filter(
-        case__patient_id__in=patients, created_at__gte=since
-    ).values_list("case__patient_id", "author_id", "created_at"):
-        written[(patient_id, author_id)].append(created_at)
-    readable = _readable(
-        RefillRequest,
-        {pk: _clinicians(people, patient_id) for pk, (patient_id, _) in candidates.items()},
+    rows = _with_team(requests, "medication__patient__cases", CLINICIANS).annotate(
+        r_due_on=TruncDate("requested_at")
     )
-    due = set()
-    for pk, (patient_id, requested_at) in candidates.items():
-        for user_id in readable.get(pk, ()):
-            if any(when >= requested_at for when in written[(patient_id, user_id)]):
-                continue
-            due.add(
-                Due(Kind.LATE_REFILL, REFILL_REQUEST, pk, timezone.localdate(requested_at), user_id)
-            )
+    # Explored: the clinician wrote about the patient since (the exploration may be private).
+    # Observations and changes entered in error count nowhere here (``in_effect``).
+    written = Observation.objects.in_effect().filter(
+        case__patient_id=OuterRef("medication__patient_id"),
+        author_id=OuterRef("r_recipient"),
+        created_at__gte=OuterRef("requested_at"),
+    )
+    due = _readable_rows(RefillRequest, rows.exclude(Exists(written)))
     return Evaluation(Kind.LATE_REFILL, REFILL_REQUEST, due, _scope(REFILL_REQUEST, patient_ids))
 
 
-def _checkin_point(
-    effective_on: dt.date, points: list[int], today: dt.date
-) -> tuple[dt.date, dt.date] | None:
-    """(due date, first day an observation counts) of the latest check-in point that has
-    passed, or None.
+def _checkin_points(clinics: dict[int, list[int]]) -> tuple[SqlCase, SqlCase]:
+    """SQL of the latest check-in point that has passed for each change (``r_since``: days
+    since it took effect), and of the first day after the change from which an
+    observation counts for it, per clinic; both NULL when no point has passed or the last
+    one is long past (stale).
 
     An observation counts from the middle of the interval that leads to the check-in
     (day 4 for the 7-day check-in, day 18 for the 28-day one after a 7-day one): too
     early, it cannot say how the change worked; the answer to the previous check-in
     does not answer this one."""
-    passed = [day for day in points if effective_on + dt.timedelta(days=day) <= today]
-    if not passed:
-        return None
-    day = passed[-1]
-    if day == points[-1] and today > effective_on + dt.timedelta(days=day + CHECKIN_GRACE_DAYS):
-        return None  # long past the last check-in: stale
-    previous = points[points.index(day) - 1] if points.index(day) > 0 else 0
-    counts_from = effective_on + dt.timedelta(days=-(-(previous + day) // 2))
-    return effective_on + dt.timedelta(days=day), counts_from
+    point, counts_from = [], []
+    for clinic_id, points in clinics.items():
+        clinic = Q(medication__patient__clinic_id=clinic_id)
+        stale = clinic & Q(r_since__gt=points[-1] + CHECKIN_GRACE_DAYS)
+        point.append(When(stale, then=None))
+        counts_from.append(When(stale, then=None))
+        for index in reversed(range(len(points))):
+            day = points[index]
+            previous = points[index - 1] if index else 0
+            passed = clinic & Q(r_since__gte=day)
+            point.append(When(passed, then=Value(day)))
+            counts_from.append(When(passed, then=Value(-(-(previous + day) // 2))))
+    integer = models.IntegerField()
+    return (
+        SqlCase(*point, default=None, output_field=integer),
+        SqlCase(*counts_from, default=None, output_field=integer),
+    )
+
+
+def _chain_of_change(field: str) -> Q:
+    """``field`` (a medication id) is the medication of the change in the outer query's
+    outer query, or the one it switched to."""
+    return Q(**{field: OuterRef(OuterRef("medication_id"))}) | Q(
+        **{field: OuterRef(OuterRef("switched_to_id"))}
+    )
 
 
 def evaluate_checkin_due(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Check-ins after a medication start or change with no observation about it since."""
-    clinics = _clinics()
-    points_by_clinic = {pk: _days(c.checkin_days, "7,28") for pk, c in clinics.items()}
+    points_by_clinic = {pk: _days(c.checkin_days, "7,28") for pk, c in _clinics().items()}
     longest = max((p[-1] for p in points_by_clinic.values()), default=28)
-    oldest = today - dt.timedelta(days=longest + CHECKIN_GRACE_DAYS)
-    changes = MedicationChange.objects.filter(
-        kind__in=CHECKIN_KINDS, effective_on__gte=oldest, effective_on__lte=today
+    point, counts_from = _checkin_points(points_by_clinic)
+    chain = Q(medication_id=OuterRef("medication_id")) | Q(medication_id=OuterRef("switched_to_id"))
+    # A later change (already in effect) of the medication or the one switched to takes
+    # over with check-ins of its own.
+    later = MedicationChange.objects.in_effect().filter(
+        chain,
+        Q(effective_on__gt=OuterRef("effective_on"))
+        | Q(effective_on=OuterRef("effective_on"), pk__gt=OuterRef("pk")),
+        kind__in=CHECKIN_KINDS,
+        effective_on__lte=today,
+    )
+    # What counts as an observation about the change (see the package docstring): a
+    # shared observation of the patient since the middle of the interval, linked to the
+    # medication (or the one switched to), or linked to none and recording an effect.
+    links = Medication.observations.through.objects.filter(observation_id=OuterRef("pk"))
+    about = Observation.objects.in_effect().filter(
+        Exists(links.filter(_chain_of_change("medication_id")))
+        | ~Exists(links) & (~Q(adherence="") | ~Q(response="")),
+        shared=True,
+        case__patient_id=OuterRef("medication__patient_id"),
+        observed_on__gte=OuterRef("r_counts_from"),
+        observed_on__lte=today,
+    )
+    changes = (
+        MedicationChange.objects.in_effect()
+        .filter(
+            kind__in=CHECKIN_KINDS,
+            effective_on__gte=today - dt.timedelta(days=longest + CHECKIN_GRACE_DAYS),
+            effective_on__lte=today,
+        )
+        .annotate(r_since=_days_between(Value(today), F("effective_on")))
+        .annotate(r_point=point, r_offset=counts_from)
+        .filter(r_point__isnull=False)
+        .annotate(
+            r_due_on=_date(F("effective_on") + F("r_point")),
+            r_counts_from=_date(F("effective_on") + F("r_offset")),
+        )
+        .exclude(Exists(later))
+        # A start or dose change of a medication stopped before the check-in needs none
+        # (the stop has its own).
+        .exclude(~Q(kind__in=ENDING_KINDS) & Q(medication__stop_date__lte=F("r_due_on")))
+        .exclude(Exists(about))
     )
     if patient_ids is not None:
         changes = changes.filter(medication__patient_id__in=patient_ids)
-    rows = list(
-        changes.values_list(
-            "pk",
-            "kind",
-            "effective_on",
-            "medication_id",
-            "switched_to_id",
-            "medication__patient_id",
-            "medication__patient__clinic_id",
-            "medication__stop_date",
-        )
-    )
-    # Every check-in-worthy change of the medications involved, to find later ones.
-    chain_ids = {row[3] for row in rows} | {row[4] for row in rows if row[4]}
-    later_changes: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for pk, medication_id, effective_on in MedicationChange.objects.filter(
-        kind__in=CHECKIN_KINDS, medication_id__in=chain_ids, effective_on__lte=today
-    ).values_list("pk", "medication_id", "effective_on"):
-        later_changes[medication_id].append((effective_on, pk))
-
-    candidates: dict[int, tuple[int, dt.date, dt.date, set[int]]] = {}
-    for pk, kind, effective_on, med_id, switched_to, patient_id, clinic_id, stop in rows:
-        point = _checkin_point(effective_on, points_by_clinic[clinic_id], today)
-        if point is None:
-            continue
-        due_on, counts_from = point
-        chain = {med_id, switched_to} - {None}
-        # A later change (already in effect) takes over with check-ins of its own.
-        superseded = any(
-            (other_on, other_pk) > (effective_on, pk)
-            for medication_id in chain
-            for other_on, other_pk in later_changes[medication_id]
-        )
-        if superseded:
-            continue
-        if kind not in ENDING_KINDS and stop is not None and stop <= due_on:
-            continue
-        candidates[pk] = (patient_id, due_on, counts_from, chain)
-
-    patients = {c[0] for c in candidates.values()}
-    earliest = min((c[2] for c in candidates.values()), default=today)
-    observations_by_patient: dict[int, list[tuple[int, dt.date, bool]]] = defaultdict(list)
-    for observation_id, patient_id, observed_on, adherence, response in Observation.objects.filter(
-        shared=True,
-        case__patient_id__in=patients,
-        observed_on__gte=earliest,
-        observed_on__lte=today,
-    ).values_list("pk", "case__patient_id", "observed_on", "adherence", "response"):
-        observations_by_patient[patient_id].append(
-            (observation_id, observed_on, bool(adherence or response))
-        )
-    observation_ids = [
-        observation[0]
-        for observations in observations_by_patient.values()
-        for observation in observations
-    ]
-    links: dict[int, set[int]] = defaultdict(set)
-    for observation_id, medication_id in Medication.observations.through.objects.filter(
-        observation_id__in=observation_ids
-    ).values_list("observation_id", "medication_id"):
-        links[observation_id].add(medication_id)
-
-    def about(observation_id: int, records_effect: bool, chain: set[int]) -> bool:
-        # Linked to medications: about those. Unlinked: about the patient's medication
-        # when it records adherence or response.
-        return bool(links[observation_id] & chain) if links[observation_id] else records_effect
-
-    people = _people(patients)
-    open_ones = {}
-    for pk, (patient_id, due_on, counts_from, chain) in candidates.items():
-        answered = any(
-            observed_on >= counts_from and about(observation_id, records_effect, chain)
-            for observation_id, observed_on, records_effect in observations_by_patient[patient_id]
-        )
-        if not answered:
-            open_ones[pk] = (patient_id, due_on)
-    readable = _readable(
-        MedicationChange,
-        {pk: _therapists(people, patient_id) for pk, (patient_id, _) in open_ones.items()},
-    )
-    due = {
-        Due(Kind.CHECKIN_DUE, CHANGE, pk, due_on, user_id)
-        for pk, (_, due_on) in open_ones.items()
-        for user_id in readable.get(pk, ())
-    }
+    rows = _with_team(changes, "medication__patient__cases", THERAPISTS)
+    due = _readable_rows(MedicationChange, rows)
     return Evaluation(Kind.CHECKIN_DUE, CHANGE, due, _scope(CHANGE, patient_ids))
-
-
-def _observations_reach(patient_id: int, author_id: int, reader_ids: set[int]) -> bool:
-    """Whether a shared observation ``author_id`` writes now reaches one of the readers
-    under an active release (the gate's rule, asked of the release part)."""
-    readers = User.objects.filter(pk__in=reader_ids).annotate(
-        release_id=gate.covering_release(
-            reader=OuterRef("pk"),
-            author=author_id,
-            patient=patient_id,
-            category=Category.OBSERVATIONS,
-        )
-    )
-    return readers.filter(release_id__isnull=False).exists()
 
 
 def evaluate_quiet_case(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Open collaborative cases with no shared observation for the clinic's quiet period,
     whose therapist's observations would reach a prescriber of the case now (without an
     active release, asking the therapist to share is noise)."""
-    clinics = _clinics()
-    cases = Case.objects.filter(status=Case.Status.OPEN).annotate(
-        last_shared=Max("observations__observed_on", filter=Q(observations__shared=True))
+    last_shared = (
+        Observation.objects.in_effect()
+        .filter(case=OuterRef("pk"), shared=True)
+        .order_by("-observed_on")
+    )
+    base = Greatest(
+        Coalesce(Subquery(last_shared.values("observed_on")[:1]), "opened_on"), "opened_on"
+    )
+    period = F("patient__clinic__quiet_case_days")
+    cases = (
+        Case.objects.filter(status=Case.Status.OPEN, patient__clinic__quiet_case_days__gt=0)
+        .annotate(r_base=_date(base))
+        .annotate(r_quiet=_days_between(Value(today), F("r_base")))
+        .filter(r_quiet__gte=period)
+        .annotate(r_due_on=_date(F("r_base") + F("r_quiet") / period * period))
     )
     if patient_ids is not None:
         cases = cases.filter(patient_id__in=patient_ids)
-    rows = list(
-        cases.values_list("pk", "patient_id", "patient__clinic_id", "opened_on", "last_shared")
-    )
-    people = _people(patient_ids)
-    due = set()
-    for pk, patient_id, clinic_id, opened_on, last_shared in rows:
-        period = clinics[clinic_id].quiet_case_days
-        team = people.by_case.get(pk, {})
-        therapists = team.get(CareTeamMember.RoleOnCase.THERAPIST, set())
-        prescribers = team.get(CareTeamMember.RoleOnCase.PRESCRIBER, set())
-        if not period or not therapists or not prescribers:
-            continue
-        base = max(last_shared or opened_on, opened_on)
-        quiet = (today - base).days
-        if quiet < period:
-            continue
-        due_on = base + dt.timedelta(days=quiet // period * period)
-        due.update(
-            Due(Kind.QUIET_CASE, CASE, pk, due_on, user_id)
-            for user_id in therapists
-            if _observations_reach(patient_id, user_id, prescribers)
+    # The therapist's shared observations would reach a prescriber of the case now.
+    reach = (
+        CareTeamMember.objects.reminding()
+        .filter(
+            case=OuterRef("pk"),
+            role_on_case=CareTeamMember.RoleOnCase.PRESCRIBER,
+            clinician__user__is_active=True,
         )
+        .filter(
+            Exists(
+                InformationRelease.objects.active_at(timezone.now())
+                .between(
+                    reader=OuterRef("clinician__user_id"), author=OuterRef(OuterRef("r_recipient"))
+                )
+                .covering(Category.OBSERVATIONS)
+                .filter(patient=OuterRef(OuterRef("patient_id")))
+            )
+        )
+    )
+    due = (
+        _with_team(cases, "", THERAPISTS)
+        .filter(Exists(reach))
+        .order_by()
+        .values_list("pk", "r_due_on", "r_recipient")
+    )
     return Evaluation(Kind.QUIET_CASE, CASE, due, _scope(CASE, patient_ids))
 
 
 def evaluate_release_expiring(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Active releases nearing their expiration date, with no newer release replacing them."""
-    clinics = _clinics()
-    notices = {pk: _days(c.release_notice_days, "30,7") for pk, c in clinics.items()}
+    notices = {pk: _days(c.release_notice_days, "30,7") for pk, c in _clinics().items()}
     furthest = max((n[-1] for n in notices.values()), default=30)
     # The release's one end instant (expires_at); its last day is the day before.
-    releases = InformationRelease.objects.filter(
+    last_day = _date(TruncDate("expires_at") - Value(1))
+    # The nearest notice that has passed: the smallest number of days at least the days
+    # left, per clinic (a handful of clinics, each a few notices).
+    notice = SqlCase(
+        *[
+            When(patient__clinic_id=clinic_id, r_days_left__lte=day, then=Value(day))
+            for clinic_id, days in notices.items()
+            for day in days
+        ],
+        default=None,
+        output_field=models.IntegerField(),
+    )
+    others = InformationRelease.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=OuterRef("expires_at")),
         status=InformationRelease.Status.ACTIVE,
-        expires_at__gt=start_of_day(today),
-        expires_at__lte=start_of_day(today + dt.timedelta(days=furthest + 1)),
+        patient_id=OuterRef("patient_id"),
+        recipient_id=OuterRef("recipient_id"),
+    ).exclude(pk=OuterRef("pk"))
+    # A newer active release between the same parties that runs longer replaces it.
+    replaced = Q(
+        discloser_clinician__isnull=False,
+        r_by_clinician=True,
+    ) | Q(discloser_clinic__isnull=False, r_by_clinic=True)
+    releases = (
+        InformationRelease.objects.filter(
+            status=InformationRelease.Status.ACTIVE,
+            expires_at__gt=start_of_day(today),
+            expires_at__lte=start_of_day(today + dt.timedelta(days=furthest + 1)),
+        )
+        .annotate(r_expires_on=last_day)
+        .annotate(r_days_left=_days_between(F("r_expires_on"), Value(today)))
+        .annotate(r_notice=notice)
+        .filter(r_notice__isnull=False)
+        .annotate(
+            r_due_on=_date(F("r_expires_on") - F("r_notice")),
+            r_by_clinician=Exists(
+                others.filter(discloser_clinician_id=OuterRef("discloser_clinician_id"))
+            ),
+            r_by_clinic=Exists(others.filter(discloser_clinic_id=OuterRef("discloser_clinic_id"))),
+        )
+        .exclude(replaced)
     )
     if patient_ids is not None:
         releases = releases.filter(patient_id__in=patient_ids)
-    fields = ("pk", "patient_id", "expires_at", "recipient_id", "discloser_clinician_id")
-
-    def last_day(row: tuple) -> tuple:
-        ends = row[2]
-        return (*row[:2], ends and timezone.localdate(ends) - dt.timedelta(days=1), *row[3:])
-
-    rows = [
-        last_day(row)
-        for row in releases.values_list(*fields, "discloser_clinic_id", "patient__clinic_id")
-    ]
-    active = defaultdict(list)
-    for row in InformationRelease.objects.filter(
-        status=InformationRelease.Status.ACTIVE, patient_id__in={row[1] for row in rows}
-    ).values_list(*fields, "discloser_clinic_id"):
-        active[row[1]].append(last_day(row))
-    people = _people({row[1] for row in rows})
-    due = set()
-    for pk, patient_id, expires_on, recipient, by_clinician, by_clinic, clinic_id in rows:
-        passed = [d for d in notices[clinic_id] if expires_on - dt.timedelta(days=d) <= today]
-        if not passed:
-            continue
-        replaced = any(
-            (other[3], other[4], other[5]) == (recipient, by_clinician, by_clinic)
-            and other[0] != pk
-            and (other[2] is None or other[2] > expires_on)
-            for other in active[patient_id]
+    team = _with_team(releases, "patient__cases", CLINICIANS)
+    admins = releases.filter(
+        patient__clinic__clinicians__in=case_selectors.active_clinicians(
+            role=Clinician.Role.CLINIC_ADMIN
         )
-        if replaced:
-            continue
-        due_on = expires_on - dt.timedelta(days=passed[0])
-        for user_id in people.admins_by_clinic.get(clinic_id, set()) | _clinicians(
-            people, patient_id
-        ):
-            due.add(Due(Kind.RELEASE_EXPIRING, RELEASE, pk, due_on, user_id))
+    ).annotate(r_recipient=F("patient__clinic__clinicians__user_id"))
+    fields = ("pk", "r_due_on", "r_recipient")
+    due = team.order_by().values_list(*fields).union(admins.order_by().values_list(*fields))
     return Evaluation(Kind.RELEASE_EXPIRING, RELEASE, due, _scope(RELEASE, patient_ids))
+
+
+class AddWorkingDays(Func):
+    """SQL of :func:`add_working_days`: the date ``count`` working days (Monday to
+    Friday) after a date. A weekend day counts from the Friday before it (the same
+    next working day); from a weekday, every five working days span seven days, and a
+    week-end is crossed once more when the weekday plus the rest passes Friday."""
+
+    output_field = models.DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        day, count = (compiler.compile(expression) for expression in self.source_expressions)
+        dow = f"EXTRACT(ISODOW FROM {day[0]})::int"
+        sql = (
+            f"CASE WHEN {count[0]} <= 0 THEN {day[0]} ELSE "
+            f"({day[0]} - GREATEST({dow} - 5, 0)) + {count[0]}"
+            f" + 2 * ((LEAST({dow}, 5) - 1 + {count[0]}) / 5) END"
+        )
+        # Each placeholder's parameters, in the order they appear.
+        params = [
+            *count[1],
+            *day[1],
+            *day[1],
+            *day[1],
+            *count[1],
+            *day[1],
+            *count[1],
+        ]
+        return sql, params
 
 
 def evaluate_consult_waiting(today: dt.date, patient_ids: set[int] | None = None) -> Evaluation:
     """Consult questions open for the clinic's number of working days."""
-    clinics = _clinics()
-    questions = Message.objects.filter(
-        kind=Message.Kind.QUESTION,
-        state=Message.State.OPEN,
-        case__status=Case.Status.OPEN,
-        created_at__lt=start_of_day(today),
+    questions = (
+        Message.objects.filter(
+            kind=Message.Kind.QUESTION,
+            state=Message.State.OPEN,
+            case__status=Case.Status.OPEN,
+            created_at__lt=start_of_day(today),
+        )
+        .annotate(
+            r_due_on=AddWorkingDays(
+                TruncDate("created_at"), F("case__patient__clinic__consult_wait_working_days")
+            )
+        )
+        .filter(r_due_on__lte=today)
     )
     if patient_ids is not None:
         questions = questions.filter(case__patient_id__in=patient_ids)
-    candidates = {}
-    patients = set()
-    for pk, case_id, patient_id, author_id, clinic_id, created_at in questions.values_list(
-        "pk", "case_id", "case__patient_id", "author_id", "case__patient__clinic_id", "created_at"
-    ):
-        wait = clinics[clinic_id].consult_wait_working_days
-        due_on = add_working_days(timezone.localdate(created_at), wait)
-        if due_on <= today:
-            candidates[pk] = (case_id, author_id, due_on)
-            patients.add(patient_id)
-    people = _people(patients)
-
-    def answerers(case_id: int, author_id: int) -> set[int]:
-        team = people.by_case.get(case_id, {})
-        members = set().union(*team.values()) if team else set()
-        return members - {author_id}
-
-    readable = _readable(Message, {pk: answerers(c, a) for pk, (c, a, _) in candidates.items()})
-    due = {
-        Due(Kind.CONSULT_WAITING, MESSAGE, pk, due_on, user_id)
-        for pk, (_, _, due_on) in candidates.items()
-        for user_id in readable.get(pk, ())
-    }
+    # The care team except the asker.
+    rows = _with_team(questions, "case", CLINICIANS).filter(~Q(author_id=F("r_recipient")))
+    due = _readable_rows(Message, rows)
     return Evaluation(Kind.CONSULT_WAITING, MESSAGE, due, _scope(MESSAGE, patient_ids))
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from dataclasses import astuple
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
@@ -17,7 +16,7 @@ from notifications.models import Notification
 from notifications.services import notifications_mark_read, notify
 
 from ..models import Reminder
-from .rules import EVALUATORS, OPEN, Due, Evaluation, patient_id_of
+from .rules import EVALUATORS, OPEN, Evaluation, patient_id_of
 from .texts import reminder_text, reminder_url
 
 logger = logging.getLogger("carecollab.reminders")
@@ -42,48 +41,48 @@ REDELIVER_GRACE = dt.timedelta(minutes=2)
 # --- sweeps: rows first -------------------------------------------------------------------
 
 
-def _insert(evaluation: Evaluation) -> int:
-    """Insert the due rows that do not exist yet; returns how many were new."""
-    if not evaluation.due:
-        return 0
-    existing = set(
-        Reminder.objects.filter(
-            kind=evaluation.kind,
-            subject_type=evaluation.subject_type,
-            subject_id__in={due.subject_id for due in evaluation.due},
-        ).values_list("kind", "subject_type", "subject_id", "due_on", "recipient_id")
-    )
-    new = [due for due in evaluation.due if astuple(due) not in existing]
-    now = timezone.now()
-    # ignore_conflicts: a second sweep running at the same moment inserts the same keys;
-    # the unique constraint keeps one row and this insert skips it.
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                kind=due.kind,
-                subject_type=due.subject_type,
-                subject_id=due.subject_id,
-                due_on=due.due_on,
-                recipient_id=due.recipient_id,
-                created_at=now,
-            )
-            for due in sorted(new, key=astuple)
-        ],
-        ignore_conflicts=True,
-    )
-    return len(new)
+def _apply(evaluation: Evaluation, *, insert: bool = True) -> tuple[int, int]:
+    """Insert the due rows that do not exist yet and resolve the open rows of the
+    evaluated subjects that are no longer due, in one SQL statement over the
+    evaluation's due rows (computed once); returns (new rows, resolved rows).
 
-
-def _resolve(evaluation: Evaluation) -> int:
-    """Resolve the open rows of the evaluated subjects that are no longer due."""
-    rows = Reminder.objects.filter(
-        kind=evaluation.kind, subject_type=evaluation.subject_type, status__in=OPEN
-    )
+    The insert skips existing keys (``ON CONFLICT DO NOTHING``, an index probe per due
+    row; the table's history is never hashed): a second sweep running at the same moment
+    inserts the same keys, the unique constraint keeps one row. The stale rows are found
+    by hashing the due keys (``NOT IN``; no key is NULL): a set the size of what is due
+    today, and open rows of one kind."""
+    due_sql, due_params = evaluation.due_sql()
+    scope_sql, scope_params = "", []
     if evaluation.scope is not None:
-        rows = rows.filter(subject_id__in=evaluation.scope)
-    keys = rows.values_list("pk", "subject_type", "subject_id", "due_on", "recipient_id")
-    stale = [pk for pk, *key in keys if Due(evaluation.kind, *key) not in evaluation.due]
-    return _mark_resolved(stale)
+        scope_sql, scope_params = "AND r.subject_id = ANY(%s)", [sorted(evaluation.scope)]
+    insert_sql = """
+        INSERT INTO messaging_reminder
+            (kind, subject_type, subject_id, due_on, recipient_id, status, attempts, created_at)
+        SELECT %s, %s, subject_id, due_on, recipient_id, %s, 0, %s FROM due
+        ORDER BY subject_id, due_on, recipient_id
+        ON CONFLICT DO NOTHING RETURNING 1
+    """
+    now = timezone.now()
+    # Only this module's SQL and the compiled due query go into the text; values are parameters.
+    sql = f"""
+        WITH due (subject_id, due_on, recipient_id) AS MATERIALIZED ({due_sql}),
+        inserted AS ({insert_sql if insert else "SELECT 1 WHERE false"}),
+        stale AS (
+            SELECT r.id FROM messaging_reminder r
+            WHERE r.kind = %s AND r.subject_type = %s AND r.status = ANY(%s) {scope_sql}
+              AND (r.subject_id, r.due_on, r.recipient_id) NOT IN (
+                SELECT subject_id, due_on, recipient_id FROM due)
+        )
+        SELECT (SELECT count(*) FROM inserted), ARRAY(SELECT id FROM stale ORDER BY id)
+    """  # noqa: S608
+    params = [*due_params]
+    if insert:
+        params += [evaluation.kind, evaluation.subject_type, Status.PENDING, now]
+    params += [evaluation.kind, evaluation.subject_type, list(OPEN), *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created, stale = cursor.fetchone()
+    return created, _mark_resolved(stale)
 
 
 def _mark_resolved(ids: list[int]) -> int:
@@ -117,9 +116,9 @@ def reminders_sweep(
     patients = set(patient_ids) if patient_ids is not None else None
     created = resolved = 0
     for kind in kinds or EVALUATORS:
-        evaluation = EVALUATORS[kind](today, patients)
-        created += _insert(evaluation)
-        resolved += _resolve(evaluation)
+        new, stale = _apply(EVALUATORS[kind](today, patients))
+        created += new
+        resolved += stale
     pending = list(
         Reminder.objects.filter(status=Status.PENDING)
         .order_by("due_on", "pk")
@@ -143,7 +142,9 @@ def reminders_resolve_for(subject: models.Model, *, today: dt.date | None = None
     """
     today = today or timezone.localdate()
     patients = {patient_id_of(subject)}
-    return sum(_resolve(evaluator(today, patients)) for evaluator in EVALUATORS.values())
+    return sum(
+        _apply(evaluator(today, patients), insert=False)[1] for evaluator in EVALUATORS.values()
+    )
 
 
 def _enqueue_deliveries(ids: list[int]) -> None:

@@ -38,6 +38,7 @@ def patient(w, o):
 
 URLS = [
     Url("assessments:detail", "assessment", "detail", lambda w, o: [o.pk]),
+    Url("assessments:entered_in_error", "assessment", "edit", lambda w, o: [o.pk]),
     Url("assessments:patient_trend", "assessment", "list", patient),
     Url("cases:patient_detail", "assessment", "list", patient),
     Url(

@@ -36,6 +36,7 @@ KINDS = {
 URLS = [
     Url("cases:observation_detail", "observation", "detail", lambda w, o: [o.pk]),
     Url("cases:observation_edit", "observation", "edit", lambda w, o: [o.pk]),
+    Url("cases:observation_entered_in_error", "observation", "edit", lambda w, o: [o.pk]),
     Url("cases:observation_list", "observation", "list"),
     Url("cases:patient_detail", "observation", "list", lambda w, o: [w.patient.pk]),
     Url(

@@ -95,7 +95,33 @@ def build_refill(world, clinician, shared):
     return refill, marker
 
 
+def build_planned_step(world, clinician, shared):
+    """A prescriber plans one step of a medication they prescribe; the marker is in the
+    plan's reason (shown on the timeline and the medication's page)."""
+    if not clinician.is_prescriber:
+        return None
+    marker = _marker("PLN")
+    medication = _prescribe(world, clinician, name=f"Synthetic drug {uuid.uuid4().hex[:8]}")
+    (step,) = services.medication_plan_steps(
+        medication=medication,
+        author=clinician.user,
+        steps=[
+            {
+                "planned_on": timezone.localdate() + dt.timedelta(days=7),
+                "strength": "20 mg",
+                "directions": "1 tablet (20 mg) daily",
+            }
+        ],
+        reason=f"Synthetic {marker}",
+    )
+    world.extra.setdefault("planned", step)
+    return step, marker
+
+
 KINDS = {
+    "planned step": Kind(
+        category=Category.MEDICATIONS, build=build_planned_step, has_private=False
+    ),
     "medication": Kind(category=Category.MEDICATIONS, build=build_medication, has_private=False),
     "medication change": Kind(category=Category.MEDICATIONS, build=build_change, has_private=False),
     "refill request": Kind(category=Category.MEDICATIONS, build=build_refill, has_private=False),
@@ -112,6 +138,10 @@ def prescribed(w, o):
 
 def reported(w, o):
     return [w.extra["reported"].pk]
+
+
+def planned(w, o):
+    return [w.extra["planned"].pk]
 
 
 def refill(w, o):
@@ -156,6 +186,12 @@ URLS = [
     Url("medications:fill", "medication", "page", prescribed, allowed=the_prescriber),
     Url("medications:stop", "medication", "page", prescribed, allowed=the_prescriber),
     Url("medications:edit", "medication", "page", reported, allowed=the_therapist),
+    Url("medications:plan", "medication", "page", prescribed, allowed=the_prescriber),
+    Url("medications:plan_cancel", "medication", "post", prescribed, allowed=the_prescriber),
+    # Planned steps: the timeline, the prescriber's change and cancel.
+    Url("cases:patient_detail", "planned step", "list", patient),
+    Url("medications:step_change", "planned step", "edit", lambda w, o: [o.pk]),
+    Url("medications:step_cancel", "planned step", "post", planned, allowed=the_prescriber),
     # Under this one-way release the therapist cannot read the prescriber's medication,
     # so nobody may ask for its refill here (the allowed case is in tests/medications).
     Url(
@@ -170,6 +206,13 @@ URLS = [
     Url("cases:patient_detail", "medication change", "list", patient),
     Url("medications:patient_history", "medication change", "list", patient),
     Url("medications:review", "medication change", "page", allowed=any_clinician),
+    # Marking a change entered in error: its author (or the medication's prescriber).
+    Url(
+        "medications:change_entered_in_error",
+        "medication change",
+        "edit",
+        lambda w, o: [o.pk],
+    ),
     # Refill requests: the list, the patient page's panel, the review page's panel and
     # the prescriber's actions.
     Url("medications:refill_list", "refill request", "list"),

@@ -64,7 +64,7 @@ def change_dose(world, medication, on: dt.date, strength: str, kind: str = "incr
         author=world.recipient.user,
         kind=kind,
         strength=strength,
-        directions="1 tablet daily",
+        directions=f"1 tablet ({strength}) daily",
         effective_on=on,
     )
 

@@ -19,8 +19,10 @@ def demo_user(username):
 def responders():
     """Patients whose PHQ-9 fell by half after their latest dose increase."""
     found = []
-    for increase in MedicationChange.objects.filter(kind="increase").select_related(
-        "medication__patient"
+    for increase in (
+        MedicationChange.objects.in_effect()
+        .filter(kind="increase")
+        .select_related("medication__patient")
     ):
         patient = increase.medication.patient
         scores = list(

@@ -80,6 +80,8 @@ def test_a_dose_increase_shows_on_the_therapist_s_timeline(page, demo):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Change the dose")
     page.get_by_label("Increase the dose").check()
     page.get_by_label("New strength").fill("150 mg")
+    # The directions start as the old ones and must be restated for the new strength.
+    page.get_by_label("New dose and directions").fill("1 tablet (150 mg) in the morning")
     page.get_by_label("Reason").fill("Synthetic journey: residual low mood at 100 mg.")
     shot(page, "meds-2-prescriber-dose-form")
     page.get_by_role("button", name="Change the dose").click()

@@ -41,7 +41,7 @@ def test_the_form_starts_on_today_shared_with_the_last_changed_medication_ticked
         author=shared_world.recipient.user,
         kind=MedicationChange.Kind.INCREASE,
         strength="100 mg",
-        directions="1 tablet",
+        directions="1 tablet (100 mg)",
         effective_on=timezone.localdate() - dt.timedelta(days=3),
     )
     client.force_login(shared_world.author.user)

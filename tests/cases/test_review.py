@@ -155,7 +155,7 @@ def test_the_queue_groups_by_patient_and_says_how_long_after_a_change(shared_wor
         author=shared_world.recipient.user,
         kind=MedicationChange.Kind.INCREASE,
         strength="100 mg",
-        directions="1 tablet in the morning",
+        directions="1 tablet (100 mg) in the morning",
         effective_on=observed(12),
     )
     observation(
@@ -213,7 +213,7 @@ def test_the_patient_page_says_how_long_after_a_change_each_observation_is(share
         author=shared_world.recipient.user,
         kind=MedicationChange.Kind.INCREASE,
         strength="100 mg",
-        directions="1 tablet",
+        directions="1 tablet (100 mg)",
         effective_on=observed(30),
     )
     observation(shared_world.case, shared_world.author.user, observed_on=observed(16))

@@ -34,7 +34,7 @@ def medications(world) -> list:
         author=prescriber,
         kind=MedicationChange.Kind.INCREASE,
         strength="100 mg",
-        directions="1 tablet",
+        directions="1 tablet (100 mg)",
         effective_on=today - dt.timedelta(days=60),
     )
     medication_services.refill_request_create(

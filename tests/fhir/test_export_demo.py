@@ -53,7 +53,8 @@ def test_alex_as_prescriber_holds_his_medications_changes_scores_and_releases(de
         (s for s in statements if "Sertraline" in s["medicationCodeableConcept"]["text"]),
         key=lambda s: s["effectivePeriod"]["start"],
     )
-    increase = MedicationChange.objects.get(medication__patient=demo, kind="increase")
+    # (Alex's increase to 150 mg was entered in error: no dose period.)
+    increase = MedicationChange.objects.in_effect().get(medication__patient=demo, kind="increase")
     assert [s["medicationCodeableConcept"]["text"] for s in sertraline] == [
         "Sertraline 50 mg",
         "Sertraline 100 mg",

@@ -262,7 +262,7 @@ def grow(world, rounds: int, start: int = 0) -> None:
             author=world.recipient.user,
             kind="increase",
             strength="20 mg",
-            directions="1 tablet",
+            directions="1 tablet (20 mg)",
             effective_on=timezone.localdate() - dt.timedelta(days=5),
         )
 
@@ -308,7 +308,7 @@ def test_an_observation_points_at_the_dose_in_effect_that_day(world):
         author=world.recipient.user,
         kind="increase",
         strength="100 mg",
-        directions="1 tablet in the morning",
+        directions="1 tablet (100 mg) in the morning",
         effective_on=timezone.localdate() - dt.timedelta(days=10),
     )
     before = observation(

@@ -298,7 +298,7 @@ def test_the_project_s_own_export_imports_back_as_the_same_current_medications(s
         author=shared.recipient.user,
         kind="increase",
         strength="100 mg",
-        directions="1 tablet in the morning",
+        directions="1 tablet (100 mg) in the morning",
         effective_on=timezone.localdate() - dt.timedelta(days=20),
     )
     medication_services.medication_start(

@@ -28,7 +28,9 @@ def patient(mrn: str) -> Patient:
 
 def test_alex_improves_after_a_dose_increase(demo_users):
     alex = patient("DEMO-1001")
-    increase = MedicationChange.objects.get(medication__patient=alex, kind=Kind.INCREASE)
+    increase = MedicationChange.objects.in_effect().get(
+        medication__patient=alex, kind=Kind.INCREASE
+    )
     observations = Observation.objects.filter(case__patient=alex, shared=True).exclude(response="")
     before = {n.response for n in observations.filter(observed_on__lt=increase.effective_on)}
     after = [n.response for n in observations.filter(observed_on__gt=increase.effective_on)]
@@ -91,3 +93,25 @@ def test_seeding_again_adds_no_medication_row(demo_users):
         Observation.objects.count(),
         ObservationReview.objects.count(),
     )
+
+
+def test_drew_has_a_clonazepam_taper_planned_over_six_weeks(demo_users):
+    prescriber, therapist = demo_users
+    drew = patient("DEMO-1004")
+    clonazepam = Medication.objects.get(patient=drew, name="Clonazepam")
+    steps = list(selectors.planned_steps_visible_to(therapist, medication=clonazepam))
+    assert len(steps) >= 3
+    doses = [clonazepam.daily_dose] + [step.daily_dose for step in steps]
+    assert doses == sorted(doses, reverse=True)  # every step lowers the daily dose
+    assert (steps[-1].planned_on - steps[0].planned_on).days + 7 == 42
+
+
+def test_alex_s_history_holds_one_change_entered_in_error(demo_users):
+    prescriber, therapist = demo_users
+    alex = patient("DEMO-1001")
+    wrong = MedicationChange.objects.entered_in_error().get(medication__patient=alex)
+    assert wrong.entered_in_error_reason
+    sertraline = wrong.medication
+    assert sertraline.strength == "100 mg"  # the dose went back
+    history = selectors.changes_visible_to(therapist, patient=alex)
+    assert wrong in history  # kept, struck through

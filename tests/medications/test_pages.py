@@ -111,7 +111,7 @@ def test_the_prescriber_increases_the_dose(shared_world, client):
     assert form["strength"].value() == "50 mg"  # starts from the current dose
     response = client.post(
         url,
-        {"kind": "increase", "strength": "100 mg", "directions": "1 tablet in the morning",
+        {"kind": "increase", "strength": "100 mg", "directions": "1 tablet (100 mg) daily",
          "frequency": "once daily", "effective_on": today(), "reason": "Partial response"},
     )  # fmt: skip
     assert response.status_code == 302
@@ -356,7 +356,7 @@ def test_the_caseload_says_what_is_due(shared_world, client):
         author=shared_world.recipient.user,
         kind=Kind.DECREASE,
         strength="0.25 mg",
-        directions="1 tablet",
+        directions="1 tablet (0.25 mg)",
         effective_on=timezone.localdate() - dt.timedelta(days=2),
     )
     services.refill_request_create(

@@ -33,7 +33,7 @@ def add_patients(world, count: int) -> None:
             author=world.recipient.user,
             kind="decrease",
             strength="0.25 mg",
-            directions="1 tablet",
+            directions="1 tablet (0.25 mg)",
             effective_on=timezone.localdate() - dt.timedelta(days=3),
         )
         observation(case, world.author.user, adherence="missed_doses", question="Taper?")

@@ -31,7 +31,7 @@ def increase(world, medication, **fields):
         "author": world.recipient.user,
         "kind": Kind.INCREASE,
         "strength": "100 mg",
-        "directions": "1 tablet in the morning",
+        "directions": "1 tablet (100 mg) in the morning",
         "effective_on": days_ago(1),
         "reason": "Partial response",
     }

@@ -16,6 +16,7 @@ from unittest import mock
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 from django.http import HttpResponse
@@ -249,11 +250,16 @@ def test_the_beat_schedule_enqueues_registered_tasks_that_expire_before_the_next
         "messaging.sweep_reminders",
         "messaging.redeliver_reminders",
         "releases.sweep_releases",
+        "medications.planned_steps_take_effect",
         "alerts.escalate_alerts",
     }
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
-        assert entry["options"]["expires"] < entry["schedule"]
+        period = entry["schedule"]
+        if isinstance(period, crontab):  # once a day, at one fixed time
+            assert len(period.hour) == 1 and len(period.minute) == 1
+            period = 24 * 3600
+        assert entry["options"]["expires"] < period
     assert app.conf.beat_schedule == BEAT_SCHEDULE
     # Retries wait as tasks in Redis only briefly: far inside the visibility timeout.
     timeout = app.conf.broker_transport_options["visibility_timeout"]
