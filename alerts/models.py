@@ -20,10 +20,11 @@ from guardian.models import UserObjectPermissionBase
 
 from assessments.models import Assessment
 from cases.categories import Category
+from cases.fixity import FixedOnceWritten
 from cases.models import Case, Observation, Patient
 
 
-class SafetyAlert(models.Model):
+class SafetyAlert(FixedOnceWritten):
     class Source(models.TextChoices):
         PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9 (thoughts of self-harm) answered above 0"
         OBSERVATION = "observation", "Observation: needs the prescriber's attention today"
@@ -95,7 +96,7 @@ class SafetyAlertUserObjectPermission(UserObjectPermissionBase):
         pass
 
 
-class AlertAcknowledgement(models.Model):
+class AlertAcknowledgement(FixedOnceWritten):
     """What a clinician did about an alert: one per alert, it ends the alert for all."""
 
     class Action(models.TextChoices):

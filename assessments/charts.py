@@ -477,8 +477,7 @@ def render_trend_svg(chart: TrendChart, *, id_prefix: str = "trend") -> SafeStri
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-        f'data-scale="{escape(chart.scale.code)}" '
-        f'style="max-width:{WIDTH}px;height:auto;font-family:system-ui,sans-serif">',
+        f'data-scale="{escape(chart.scale.code)}">',
         f'<title id="{ident}-title">{escape(chart.scale.name)} scores over time, with '
         f"medication changes</title>",
         f'<desc id="{ident}-desc">{escape(describe(chart))}</desc>',

@@ -43,7 +43,11 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
+    "csp",
     "notifications",
     "cases",
     "releases",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "assessments",
     "alerts",
     "fhir_exchange",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     "carecollab.middleware.NoStoreForSignedInMiddleware",
     "releases.gate.RequestCacheMiddleware",
     "carecollab.middleware.RejectNulBytesMiddleware",
@@ -112,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=60),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
@@ -140,6 +148,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Accounts are made by invitation only (accounts/): a one-time link, valid this long.
+INVITATION_HOURS = env.int("INVITATION_HOURS", default=72)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+# The second factor (django-otp) is required of everyone, except that with DEMO_MODE on
+# the users seed_demo made sign in with their password alone. ./scripts/run turns it on;
+# `check --deploy` fails while it is on (accounts.checks).
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCollab")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -189,6 +205,20 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts and styles from this site's own files
+# only, never inline (the pages keep theirs in static/css and static/js); no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -196,7 +226,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Static files and the signed documents --------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Signed release documents are PHI: kept outside the static and media web roots and
 # only served through releases:document, which checks who asks.

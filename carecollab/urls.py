@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.urls import include, path
 
 from carecollab import views as carecollab_views
@@ -7,7 +8,15 @@ from cases import views as case_views
 
 urlpatterns = [
     path("", case_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Sign-in runs outside the request's transaction: checking a password is the costliest
+    # step of any request (PBKDF2), and on the embedded SQLite an open transaction holds
+    # the one write lock, so every other request would wait for it. Its writes (session,
+    # lock-out record, last login) each commit on their own.
+    path(
+        "accounts/login/",
+        transaction.non_atomic_requests(auth_views.LoginView.as_view()),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -19,6 +28,30 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("releases/", include("releases.urls")),
     path("medications/", include("medications.urls")),

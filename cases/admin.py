@@ -7,6 +7,7 @@ clinic admins and staff never read clinical text.
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 
 from . import fixity, services
 from .models import CareTeamMember, Case, Clinic, Clinician, Patient
@@ -110,6 +111,13 @@ class CaseAdmin(ClinicScopedAdmin):
     list_filter = ["status"]
     inlines = [CareTeamInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        # A member added here is announced like one added anywhere else.
+        for member in formset.new_objects:
+            if isinstance(member, CareTeamMember):
+                services.care_team_announce(member=member)
+
 
 class ClinicianInline(admin.StackedInline):
     model = Clinician
@@ -128,7 +136,24 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ClinicUserAdmin(UserAdmin):
-    """Users of the admin's clinic only; deactivating ends the user's sessions."""
+    """Users of the admin's clinic only; deactivating ends the user's sessions.
+
+    Nobody sets or sees a password here, not even a superuser: accounts are made by
+    invitation (accounts/), where the person chooses their own password, and a
+    forgotten password is reset by e-mail. So there is no add page, no password page
+    and no password field."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def user_change_password(self, request, id, form_url=""):
+        raise PermissionDenied("Passwords are set by their owners only.")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The e-mail address receives password-reset links: an admin who could change it
+        # could take the account over.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "email"]
 
     inlines = [ClinicianInline]
     actions = ["deactivate_users"]
@@ -141,7 +166,10 @@ class ClinicUserAdmin(UserAdmin):
         return queryset.filter(clinician__clinic_id=clinic_id, is_superuser=False)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]})
+            for name, opts in super().get_fieldsets(request, obj)
+        ]
         if request.user.is_superuser:
             return fieldsets
         # A clinic admin does not grant staff, superuser or raw permissions.

@@ -8,8 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
+from notifications.services import notify
 from releases import gate
 
 from .models import (
@@ -95,7 +98,44 @@ def care_team_add(*, case: Case, clinician: Clinician, role_on_case: str) -> Car
     member = CareTeamMember(case=case, clinician=clinician, role_on_case=role_on_case)
     member.full_clean()
     member.save()
+    care_team_announce(member=member)
     return member
+
+
+def care_team_announce(*, member: CareTeamMember) -> int:
+    """Tell the rest of the patient's care team that this member joined it."""
+    return care_team_tell_new_reader(
+        patient=member.case.patient,
+        clinician=member.clinician,
+        what="joined the care team of one of your patients",
+        key=f"care-team-joined:{member.pk}",
+    )
+
+
+def care_team_tell_new_reader(
+    *, patient: Patient, clinician: Clinician, what: str, key: str
+) -> int:
+    """Tell the patient's care team, all but ``clinician``, that ``clinician`` may now
+    read about the patient (a new team member, a release's recipient), so a new reader
+    never appears silently. The text names the clinician, never the patient (no PHI);
+    the link is the patient's page, where the gate decides. Returns how many were told."""
+    from . import selectors
+
+    url = reverse("cases:patient_detail", args=[patient.pk])
+    told: set[int] = set()
+    for member in selectors.care_team_of_patient(patient):
+        user = member.clinician.user
+        if member.clinician_id == clinician.pk or user.pk in told or not user.is_active:
+            continue
+        notify(
+            recipient=user,
+            kind=Notification.Kind.CARE_TEAM,
+            text=f"{clinician} {what}.",
+            url=url,
+            key=key,
+        )
+        told.add(user.pk)
+    return len(told)
 
 
 NOTE_FIELDS = (

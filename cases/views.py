@@ -91,8 +91,9 @@ def patient_detail(request, pk):
     if not request.user.clinician.is_clinic_admin:
         timeline = extensions.timeline_for(request.user, patient)
         selectors.place_after_changes(timeline)
+        # Every row the providers read through the gate is recorded by the gate (at the
+        # end of the request), whatever the filter shows.
         shown = _filter_timeline(timeline, request.GET.get("show", ""))
-        gate.record_reads(request.user, _displayed_records(shown))
         context.update(
             timeline=shown,
             show=request.GET.get("show", "") if request.GET.get("show") in TIMELINE_FILTERS else "",
@@ -114,18 +115,6 @@ def _filter_timeline(timeline, show: str):
     return timeline
 
 
-def _displayed_records(entries) -> list:
-    """Every gated record a list of timeline entries shows, once each."""
-    seen, records = set(), []
-    for entry in entries:
-        for obj in [entry.obj, *entry.extra.get("also_read", ())]:
-            key = (type(obj), getattr(obj, "pk", None))
-            if obj is not None and key not in seen:
-                seen.add(key)
-                records.append(obj)
-    return records
-
-
 def _active_releases_of(user, releases) -> list:
     """The patient's releases in force now that the user is a party to (annotated by
     ``releases.selectors.releases_of_patient``, from the release QuerySet's rule)."""
@@ -135,11 +124,7 @@ def _active_releases_of(user, releases) -> list:
 @clinician_required
 @require_GET
 def observation_list(request):
-    observations = list(selectors.observations_visible_to(request.user)[:200])
-    gate.record_reads(request.user, observations)
-    gate.record_reads(
-        request.user, {m for observation in observations for m in observation.readable_medications}
-    )
+    observations = list(selectors.observations_visible_to(request.user)[:200])  # recorded
     return render(request, "cases/observation_list.html", {"observations": observations})
 
 
@@ -160,8 +145,7 @@ def observation_create(request, patient_pk):
     if case is None:
         raise Http404("No open case.")
     medications = selectors.linkable_medications(request.user, patient)
-    current = list(medications)
-    gate.record_reads(request.user, current)
+    current = list(medications)  # read through the gate: recorded
     readers = release_selectors.readers_named(request.user, patient, Category.OBSERVATIONS)
     form = bind(
         NoteForm,

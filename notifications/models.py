@@ -19,6 +19,7 @@ class Notification(models.Model):
         CONFERENCE = "conference", "Case conference"
         REMINDER = "reminder", "Reminder"
         URGENT = "urgent", "Urgent"
+        CARE_TEAM = "care_team", "Care team"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.models import Clinic, Clinician, Patient
 
 from . import gate
@@ -95,7 +96,18 @@ def release_create(
     _instants(release)
     release.full_clean()
     release.save()
+    _tell_care_team_of_recipient(release)
     return release
+
+
+def _tell_care_team_of_recipient(release: InformationRelease) -> None:
+    """The patient's care team hears who is named to receive their patient's records."""
+    case_services.care_team_tell_new_reader(
+        patient=release.patient,
+        clinician=release.recipient,
+        what="was named the recipient of an information release for one of your patients",
+        key=f"release-recipient:{release.pk}:{release.recipient_id}",
+    )
 
 
 def _check_parties(release: InformationRelease) -> None:
@@ -128,6 +140,7 @@ def release_update_draft(*, release: InformationRelease, **fields) -> Informatio
             "signed. Revoke it if needed and create a new release."
         )
     scope = fields.pop("scope", None)
+    recipient_before = release.recipient_id
     for name, value in fields.items():
         setattr(release, name, value)
     if scope is not None:
@@ -139,6 +152,8 @@ def release_update_draft(*, release: InformationRelease, **fields) -> Informatio
     _instants(release)
     release.full_clean()
     release.save()
+    if release.recipient_id != recipient_before:
+        _tell_care_team_of_recipient(release)
     return release
 
 

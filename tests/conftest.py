@@ -20,6 +20,7 @@ from cases.models import Case, Clinic, Clinician, Patient
 
 from .factories import CaseFactory, ClinicFactory, ClinicianFactory, PatientFactory, on_team
 from .releasekit import share
+from .signin import sign_in_verified
 
 Role = Clinician.Role
 
@@ -39,6 +40,13 @@ def _test_settings(settings, tmp_path):
     # Tasks run in-process unless a test starts a real worker.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` stands for a complete sign-in (password and second
+    factor) in tests that are not about signing in (tests/signin.py)."""
+    monkeypatch.setattr(Client, "force_login", sign_in_verified)
 
 
 @pytest.fixture(autouse=True)
@@ -154,8 +162,6 @@ def as_user():
     """as_user(user) -> a test client signed in as that user."""
 
     def client_for(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return sign_in_verified(Client(), user)
 
     return client_for

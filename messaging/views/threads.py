@@ -83,7 +83,6 @@ def question_queue(request):
     """Open questions waiting for the user (oldest first) and the user's own questions."""
     waiting = list(selectors.questions_waiting_for(request.user)[:200])
     asked = list(selectors.questions_asked_by(request.user)[:200])
-    gate.record_reads(request.user, [*waiting, *asked])
     return render(request, "messaging/question_queue.html", {"waiting": waiting, "asked": asked})
 
 

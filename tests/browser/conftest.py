@@ -36,8 +36,10 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def demo(transactional_db, live_server):
-    """The demo clinic, as seed_demo builds it, behind a live server."""
+def demo(transactional_db, live_server, settings):
+    """The demo clinic, as seed_demo builds it, behind a live server, in demo mode (the
+    demo's users sign in with their password alone, as with ./scripts/run)."""
+    settings.DEMO_MODE = True
     call_command("seed_demo", verbosity=0)
     return live_server
 

@@ -66,4 +66,4 @@ def test_the_embedded_sqlite_database_is_set_for_concurrent_use(tmp_path):
     import json
 
     values = json.loads(result.stdout.strip().splitlines()[-1])
-    assert values == {"journal": "wal", "mode": "IMMEDIATE", "timeout": 20}
+    assert values == {"journal": "wal", "mode": "IMMEDIATE", "timeout": 60}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Clinician
 from tests.factories import PASSWORD, ClinicianFactory
+from tests.signin import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,8 @@ def alice():
 
 
 def sign_in(client, username="alice", password=PASSWORD):
-    return client.post(reverse("login"), {"username": username, "password": password})
+    """The password, then the code of her app (tests/signin.py)."""
+    return sign_in_with_code(client, username, password)
 
 
 def test_the_login_page_is_open_to_everyone(client):

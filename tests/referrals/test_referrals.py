@@ -199,8 +199,12 @@ def test_accepting_puts_the_prescriber_on_the_care_team(newcomer):
     assert CareTeamMember.objects.filter(
         case=newcomer.extra["case"], clinician=newcomer.recipient, role_on_case="prescriber"
     ).exists()
-    told = Notification.objects.get(recipient=newcomer.author.user)
+    told = Notification.objects.get(recipient=newcomer.author.user, kind=Notification.Kind.REFERRAL)
     assert told.text == "Your referral was accepted"
+    # The care team hears that a new reader joined (tests/accounts).
+    assert Notification.objects.filter(
+        recipient=newcomer.author.user, kind=Notification.Kind.CARE_TEAM
+    ).exists()
     with pytest.raises(ValidationError, match="accepted already"):
         services.referral_accept(referral=referral, actor=newcomer.recipient.user)
 

@@ -17,7 +17,15 @@ from tests.factories import observation
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = ["sertraline", "Zoloft", "137 mg", "nine tablets at dawn", "missed_doses", "worse"]
+SECRETS = [
+    "sertraline",
+    "Zoloft",
+    "137 mg",
+    "nine tablets at dawn",
+    "eleven tablets at noon",
+    "missed_doses",
+    "worse",
+]
 
 
 def entries_of(model) -> list[LogEntry]:
@@ -52,7 +60,7 @@ def test_a_medication_and_its_changes_are_masked_in_the_history(world):
             author=world.recipient.user,
             kind=MedicationChange.Kind.INCREASE,
             strength="150 mg",
-            directions="nine tablets at dawn",
+            directions="eleven tablets at noon",
         )
     entries = entries_of(Medication) + entries_of(MedicationChange)
     assert_no_secret(entries)

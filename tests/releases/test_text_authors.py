@@ -93,3 +93,40 @@ def test_after_revocation_the_requester_no_longer_reads_the_reason(declined):
 def test_the_decliner_reads_their_own_reason(declined):
     w = declined
     assert read(w.recipient.user, w.extra["refill"]).decline_reason == REASON
+
+
+def test_a_referrals_decline_reason_is_the_prescribers_text(world):
+    """One-way release therapist -> prescriber: the prescriber reads the referral; the
+    therapist reads their referral but not the prescriber's reason, until the
+    prescriber's own release covers it."""
+    from referrals import services as referral_services
+    from referrals.models import Referral
+
+    w = world
+    release = make_release(
+        admin=w.clinic_admin.user,
+        patient=w.patient,
+        discloser=w.author,
+        recipient=w.recipient,
+        scope=[Category.MESSAGES],
+    )
+    referral = referral_services.referral_create(
+        referred_by=w.author.user,
+        patient=w.patient,
+        to_prescriber=w.recipient,
+        reason="Synthetic referral reason",
+        release=release,
+    )
+    referral_services.referral_decline(referral=referral, actor=w.recipient.user, reason=REASON)
+    assert gate.visible(w.recipient.user, Referral).get().decline_reason == REASON
+    row = gate.visible(w.author.user, Referral).get()
+    assert row.reason == "Synthetic referral reason"
+    assert row.decline_reason == ""
+    make_release(
+        admin=w.clinic_admin.user,
+        patient=w.patient,
+        discloser=w.recipient,
+        recipient=w.author,
+        scope=[Category.MESSAGES],
+    )
+    assert gate.visible(w.author.user, Referral).get().decline_reason == REASON

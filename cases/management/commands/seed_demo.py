@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 # context (users, patients, ...) built by the steps before it.
 DEMO_STEPS = [
     "cases.demo.seed",
+    "accounts.demo.seed",
     "releases.demo.seed",
     "medications.demo.seed",
     "referrals.demo.seed",
