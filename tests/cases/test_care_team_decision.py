@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CareTeamMember, Case
+from cases.models import CareTeamMember, Case, Patient
 from medications import services as med_services
 from messaging.reminders import rules
 from releases import gate
@@ -54,8 +54,12 @@ def test_writing_needs_an_open_case(closed):
 
 def test_reminders_go_to_members_of_open_cases_only(closed):
     w = closed
-    people = rules._people({w.patient.pk})
-    team = rules._clinicians(people, w.patient.pk)
+    # The reminder rules' recipients: clinicians on the patient's cases, as every rule
+    # joins them (rules._with_team), for the patient of the closed case.
+    team = set(
+        rules._with_team(Patient.objects.filter(pk=w.patient.pk), "cases", rules.CLINICIANS)
+        .values_list("r_recipient", flat=True)
+    )
     assert w.author.user.pk in team
     assert w.recipient.user.pk not in team
     assert set(CareTeamMember.objects.reading().filter(case__patient=w.patient)) > set(

@@ -19,8 +19,9 @@ from tests.releasekit import share
 
 pytestmark = pytest.mark.django_db
 
-# A ceiling on top of "the same at both sizes", so a slow creep shows up too.
-MAX_QUERIES = 45
+# A ceiling on top of "the same at both sizes", so a slow creep shows up too. (The
+# therapist's patient page holds 47: the alert banner, "What is due" and the planned steps.)
+MAX_QUERIES = 50
 
 
 def medications(world) -> list:
