@@ -8,6 +8,7 @@ phone, the PHQ-9's sticky score bar never covers the focused answer.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from alerts.models import SafetyAlert
 from assessments.models import Assessment
@@ -120,10 +121,10 @@ def test_give_a_phq9_by_keyboard_on_a_phone(page, demo):
 
     # Saved with nothing answered: the focus is on the summary, whose link leads to item 1.
     tabs = skip_to_content(page)
-    tabs += tab_until(page, lambda el: el["text"] == "Save PHQ-9", 15)
-    # The date is four stops in Chromium (month, day, year, calendar); nine items, one
-    # stop each; the share box; Save.
-    assert tabs <= 16
+    tabs += tab_until(page, lambda el: el["text"] == "Save PHQ-9", 16)
+    # "Hand to the patient"; the date is four stops in Chromium (month, day, year,
+    # calendar); nine items, one stop each; the share box; Save.
+    assert tabs <= 17
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert focused(page)["summary"]
@@ -154,11 +155,13 @@ def test_mark_an_observation_reviewed_by_keyboard(page, demo):
     sign_in(page, demo, "prescriber")
     page.goto(f"{demo.url}/medications/review/")
     tabs = skip_to_content(page)
-    tabs += tab_until(page, lambda el: el["text"] == "Mark reviewed", 11)
-    print(f"Mark reviewed: {tabs} Tabs from the top of the review queue")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert "reviewed" in page.locator(".messages").inner_text().lower()
+    tabs += tab_until(page, lambda el: el["text"] == "Reviewed", 11)
+    print(f"Reviewed: {tabs} Tabs from the top of the review queue")
+    page.keyboard.press("Enter")
+    # The row is marked in place (htmx), with its undo; no reload.
+    done = page.locator(".review-done").first
+    expect(done).to_contain_text("reviewed")
+    expect(done.get_by_role("button", name="Undo")).to_be_visible()
 
 
 def test_acknowledge_a_safety_alert_by_keyboard(page, demo):

@@ -44,7 +44,7 @@ def test_a_missed_dose_observation_reaches_the_top_of_the_review_queue(page, dem
     page.get_by_label("Note:", exact=True).fill(JOURNEY_TEXT)
     shot(page, "meds-1-therapist-observation-form")
     page.keyboard.press("Control+Enter")
-    expect(page.locator(".messages")).to_contain_text("Observation saved.")
+    expect(page.locator(".messages")).to_contain_text("Observation saved")
     newest = page.locator("ul.timeline > li.observation").first
     expect(newest).to_contain_text(JOURNEY_TEXT)
     expect(newest).to_contain_text("Missed doses")

@@ -57,8 +57,9 @@ def test_reminders_go_to_members_of_open_cases_only(closed):
     # The reminder rules' recipients: clinicians on the patient's cases, as every rule
     # joins them (rules._with_team), for the patient of the closed case.
     team = set(
-        rules._with_team(Patient.objects.filter(pk=w.patient.pk), "cases", rules.CLINICIANS)
-        .values_list("r_recipient", flat=True)
+        rules._with_team(
+            Patient.objects.filter(pk=w.patient.pk), "cases", rules.CLINICIANS
+        ).values_list("r_recipient", flat=True)
     )
     assert w.author.user.pk in team
     assert w.recipient.user.pk not in team
