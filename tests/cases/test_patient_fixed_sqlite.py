@@ -26,8 +26,8 @@ def test_sqlite_refuses_to_move_a_case_to_another_patient(tmp_path):
     db.execute(
         "INSERT INTO cases_clinic (id, name, mrn_system, refill_lead_days, "
         "controlled_refill_lead_days, checkin_days, quiet_case_days, "
-        "release_notice_days, consult_wait_working_days) "
-        "VALUES (1, 'C', '', 7, 10, '7', 21, '30', 2)"
+        "release_notice_days, consult_wait_working_days, alert_escalation_minutes) "
+        "VALUES (1, 'C', '', 7, 10, '7', 21, '30', 2, 120)"
     )
     for pk in (1, 2):
         db.execute(
